@@ -1,0 +1,40 @@
+// Bundles Kiln with esbuild. WGSL files are imported as text, so the same bundle works in Node and
+// in the browser. `--tests` also bundles every test/**/*.test.ts into build/test/ for mocha.
+import { build } from 'esbuild';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+const common = {
+  bundle: true,
+  format: 'esm',
+  target: 'es2022',
+  sourcemap: 'linked',
+  loader: { '.wgsl': 'text' },
+  logLevel: 'warning',
+};
+// Node bundles keep their npm dependencies external and get a require() shim for CommonJS ones.
+const node = {
+  ...common,
+  platform: 'node',
+  packages: 'external',
+  banner: { js: "import { createRequire as __kilnRequire } from 'node:module'; const require = __kilnRequire(import.meta.url);" },
+};
+
+function filesUnder(dir, suffix) {
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) out.push(...filesUnder(path, suffix));
+    else if (name.endsWith(suffix)) out.push(path);
+  }
+  return out;
+}
+
+const jobs = [
+  build({ ...node, entryPoints: { node: 'src/node.ts', cli: 'src/cli/main.ts', bench: 'bench/main.ts' }, outdir: 'dist' }),
+  build({ ...common, platform: 'browser', entryPoints: { browser: 'src/browser.ts' }, outdir: 'dist' }),
+];
+if (process.argv.includes('--tests')) {
+  jobs.push(build({ ...node, entryPoints: filesUnder('test', '.test.ts'), outdir: 'build/test', outbase: 'test' }));
+}
+await Promise.all(jobs);

@@ -1,0 +1,2 @@
+// neg: -a.
+fn op(a: f32) -> f32 { return -a; }

@@ -1,0 +1,3 @@
+// Kiln for browsers: the platform-neutral API plus openDevice() through navigator.gpu.
+export * from './index';
+export { openDevice } from './device/browser';

@@ -1,0 +1,15 @@
+// Browser entry point of the device manager: navigator.gpu, as Chrome provides it.
+import { AdapterError } from './errors';
+import { Device } from './device';
+import { requiredLimits, summarizeAdapter } from './adapter-info';
+
+export async function openDevice(options: { powerPreference?: GPUPowerPreference } = {}): Promise<Device> {
+  const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
+  if (!gpu) {
+    throw new AdapterError('WebGPU is not available in this browser (navigator.gpu is missing): use a recent Chrome, or enable WebGPU.');
+  }
+  const adapter = await gpu.requestAdapter({ powerPreference: options.powerPreference ?? 'high-performance' });
+  if (!adapter) throw new AdapterError('navigator.gpu.requestAdapter() found no adapter: WebGPU may be disabled or blocked on this machine.');
+  const device = await adapter.requestDevice({ label: 'kiln-browser', requiredLimits: requiredLimits(adapter) });
+  return new Device(device, summarizeAdapter(adapter, device, 'browser', false));
+}

@@ -1,0 +1,57 @@
+// The op methods of Graph (g.add, g.matmul, ...): one line each, delegating to the op's own module,
+// so that the graph builder reads like the tutorials (`g.mean(g.square(g.sub(pred, y)))`).
+import { add } from '../ops/add';
+import { broadcastTo } from '../ops/broadcast-to';
+import { div } from '../ops/div';
+import { equal } from '../ops/equal';
+import { exp } from '../ops/exp';
+import { log } from '../ops/log';
+import { max } from '../ops/max';
+import { mean } from '../ops/mean';
+import { mul } from '../ops/mul';
+import { neg } from '../ops/neg';
+import { pow, square } from '../ops/pow';
+import type { Axes } from '../ops/reduce';
+import { relu } from '../ops/relu';
+import { flatten, reshape } from '../ops/reshape';
+import { sigmoid } from '../ops/sigmoid';
+import { sub } from '../ops/sub';
+import { sum } from '../ops/sum';
+import { tanh } from '../ops/tanh';
+import { grad } from './autodiff';
+import { Graph } from './graph';
+import type { Shape } from './shape';
+import type { Tensor } from './tensor';
+
+type T = Tensor;
+type TN = Tensor | number;
+
+declare module './graph' {
+  interface Graph {
+    add(a: TN, b: TN): T;
+    sub(a: TN, b: TN): T;
+    mul(a: TN, b: TN): T;
+    div(a: TN, b: TN): T;
+    neg(x: T): T;
+    exp(x: T): T;
+    log(x: T): T;
+    pow(x: T, exponent: number): T;
+    square(x: T): T;
+    relu(x: T): T;
+    sigmoid(x: T): T;
+    tanh(x: T): T;
+    equal(a: TN, b: TN): T;
+    broadcastTo(x: T, shape: Shape): T;
+    sum(x: T, axes?: Axes, keepdims?: boolean): T;
+    mean(x: T, axes?: Axes, keepdims?: boolean): T;
+    max(x: T, axes?: Axes, keepdims?: boolean): T;
+    reshape(x: T, shape: Shape): T;
+    flatten(x: T, startDim?: number, endDim?: number): T;
+    grad(loss: T, wrt: readonly T[]): T[];
+  }
+}
+
+Object.assign(Graph.prototype, {
+  add, sub, mul, div, neg, exp, log, pow, square, relu, sigmoid, tanh, equal, broadcastTo,
+  sum, mean, max, reshape, flatten, grad,
+});

@@ -1,0 +1,73 @@
+// A symbolic tensor: one node of a Graph. Every node has exactly one output, so node and tensor are
+// the same object. Shapes and dtypes are fixed when the node is added.
+import type { AnyOpDef } from '../ops/op';
+import type { Graph } from './graph';
+import { bytesOf, fmt, sizeOf, type DType, type Shape } from './shape';
+import type { Variable } from './variable';
+
+/**
+ * input: fed each step (or each run) from the host; variable: persistent storage (parameters,
+ * optimizer state, datasets); constant: data fixed when the graph is built; op: computed by kernels.
+ */
+export type NodeKind = 'input' | 'variable' | 'constant' | 'op';
+
+export interface TensorInit {
+  kind: NodeKind;
+  name: string;
+  shape: Shape;
+  dtype: DType;
+  op?: AnyOpDef;
+  inputs?: readonly Tensor[];
+  attrs?: unknown;
+  variable?: Variable;
+  value?: Float32Array | Int32Array;
+}
+
+export class Tensor {
+  readonly graph: Graph;
+  readonly id: number;
+  readonly kind: NodeKind;
+  readonly name: string;
+  readonly shape: Shape;
+  readonly dtype: DType;
+  readonly op: AnyOpDef | null;
+  readonly inputs: readonly Tensor[];
+  readonly attrs: unknown;
+  readonly variable: Variable | null;
+  readonly value: Float32Array | Int32Array | null;
+
+  constructor(graph: Graph, id: number, init: TensorInit) {
+    this.graph = graph;
+    this.id = id;
+    this.kind = init.kind;
+    this.name = init.name;
+    this.shape = [...init.shape];
+    this.dtype = init.dtype;
+    this.op = init.op ?? null;
+    this.inputs = init.inputs ?? [];
+    this.attrs = init.attrs ?? {};
+    this.variable = init.variable ?? null;
+    this.value = init.value ?? null;
+  }
+
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  get size(): number {
+    return sizeOf(this.shape);
+  }
+
+  get byteLength(): number {
+    return bytesOf(this.dtype, this.size);
+  }
+
+  /** True for nodes that write in place and produce no value (optimizer updates, accumulators). */
+  get isEffect(): boolean {
+    return this.op?.effect === true;
+  }
+
+  toString(): string {
+    return `${this.name}#${this.id}:${this.dtype}${fmt(this.shape)}`;
+  }
+}

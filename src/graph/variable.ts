@@ -1,0 +1,91 @@
+// Variables are tensors that outlive a training step: parameters, optimizer state, datasets.
+// Their GPU buffers belong to the variable, not to a compiled program, so a training program, an
+// evaluation program and a program for a last partial batch all read and write the same storage.
+import type { Device } from '../device/device';
+import { bytesOf, checkShape, fmt, sizeOf, type DType, type Shape } from './shape';
+
+export type HostArray = Float32Array | Int32Array | Uint8Array;
+
+function hostArrayFor(dtype: DType, size: number): HostArray {
+  if (dtype === 'f32') return new Float32Array(size);
+  if (dtype === 'i32') return new Int32Array(size);
+  return new Uint8Array(size);
+}
+
+export class Variable {
+  readonly name: string;
+  readonly shape: Shape;
+  readonly dtype: DType;
+  readonly trainable: boolean;
+  private host: HostArray;
+  private gpu: { device: Device; buffer: GPUBuffer } | null = null;
+
+  constructor(name: string, shape: Shape, dtype: DType, options: { trainable?: boolean; data?: HostArray } = {}) {
+    checkShape(`variable ${name}`, shape);
+    this.name = name;
+    this.shape = [...shape];
+    this.dtype = dtype;
+    this.trainable = options.trainable ?? false;
+    this.host = options.data ?? hostArrayFor(dtype, sizeOf(shape));
+    checkHostData(this.name, this.shape, this.dtype, this.host);
+  }
+
+  get size(): number {
+    return sizeOf(this.shape);
+  }
+
+  get byteLength(): number {
+    return bytesOf(this.dtype, this.size);
+  }
+
+  /** The GPU buffer on `device`, created and filled with the current value on first use. */
+  bufferOn(device: Device): GPUBuffer {
+    if (this.gpu && this.gpu.device !== device) {
+      throw new Error(`variable ${this.name} lives on another device; Kiln does not move variables between devices`);
+    }
+    if (!this.gpu) {
+      const buffer = device.createStorage(this.name, this.byteLength);
+      device.write(buffer, 0, this.host);
+      this.gpu = { device, buffer };
+    }
+    return this.gpu.buffer;
+  }
+
+  /** Replaces the value (on the GPU too, if it is there). */
+  assign(data: HostArray): void {
+    checkHostData(this.name, this.shape, this.dtype, data);
+    this.host = data;
+    if (this.gpu) this.gpu.device.write(this.gpu.buffer, 0, data);
+  }
+
+  /** The current value: read back from the GPU when it lives there. */
+  async read(): Promise<HostArray> {
+    if (!this.gpu) return this.host.slice();
+    const bytes = await this.gpu.device.read(this.gpu.buffer, 0, this.byteLength);
+    if (this.dtype === 'f32') return new Float32Array(bytes);
+    if (this.dtype === 'i32') return new Int32Array(bytes);
+    return new Uint8Array(bytes).slice(0, this.size);
+  }
+
+  /** Frees the GPU copy (after reading it back into host memory). */
+  async release(): Promise<void> {
+    if (!this.gpu) return;
+    this.host = await this.read();
+    this.gpu.device.destroyBuffer(this.gpu.buffer);
+    this.gpu = null;
+  }
+}
+
+export function checkHostData(name: string, shape: Shape, dtype: DType, data: HostArray): void {
+  const expected = dtype === 'f32' ? Float32Array : dtype === 'i32' ? Int32Array : Uint8Array;
+  if (!(data instanceof expected)) {
+    throw new TypeError(`${name}: expected a ${expected.name} for dtype ${dtype}, got ${data.constructor.name}`);
+  }
+  if (data.length !== sizeOf(shape)) {
+    throw new RangeError(`${name}: ${data.length} values given for shape ${fmt(shape)} (${sizeOf(shape)} expected)`);
+  }
+  if (data instanceof Float32Array) {
+    const bad = data.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) throw new RangeError(`${name}: value ${data[bad]} at index ${bad} is not a finite number`);
+  }
+}

@@ -1,0 +1,3 @@
+// Kiln for Node: the platform-neutral API plus openDevice() through Dawn.
+export * from './index';
+export { openDevice, parseAdapterChoice, type AdapterChoice, type OpenDeviceOptions } from './device/node';

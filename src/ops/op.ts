@@ -1,0 +1,78 @@
+// The contract every op fulfils, in one file per op under src/ops/ with its WGSL in shaders/:
+// shape inference with clear errors, the kernels it lowers to, its gradient rule written with other
+// graph ops, and a float64 CPU reference that tests compare the GPU against.
+import type { DType, Shape } from '../graph/shape';
+import type { Tensor } from '../graph/tensor';
+
+export interface TensorMeta {
+  shape: Shape;
+  dtype: DType;
+}
+
+/** Host-side tensor used by CPU references: float64 values (integers for i32/u8) in row-major order. */
+export interface CpuTensor {
+  shape: Shape;
+  dtype: DType;
+  data: Float64Array;
+}
+
+/** What a kernel binding refers to: an input of the node, its output, or constant uniform data. */
+export type BindingRef = { input: number } | { output: true } | { uniform: Uint32Array | Float32Array | Int32Array };
+
+/** One compute dispatch, described before any GPU object exists. */
+export interface KernelCall {
+  /** Name for errors, profiles and describe(); defaults to the op's name. */
+  label?: string;
+  code: string;
+  entryPoint?: string;
+  constants?: Record<string, number>;
+  /** @binding(i) of group 0 is bindings[i]. */
+  bindings: BindingRef[];
+  /** Workgroup counts; see dispatch1d() for flat index spaces larger than one dimension allows. */
+  workgroups: readonly [number, number, number];
+}
+
+export interface GradContext<A> {
+  node: Tensor;
+  inputs: readonly Tensor[];
+  attrs: A;
+  /** Gradient of the loss with respect to this node's output. */
+  dy: Tensor;
+}
+
+export interface OpDef<A = Record<string, never>> {
+  readonly name: string;
+  /** Output shape and dtype for these inputs, or a ShapeError naming the op and the mismatch. */
+  infer(inputs: readonly TensorMeta[], attrs: A): TensorMeta;
+  /** The dispatches computing the output. Absent for views, which share their input's storage. */
+  lower?(node: Tensor, attrs: A): KernelCall[];
+  /** Gradients of the inputs, as graph ops; null where no gradient flows (integer inputs, say). */
+  grad?(ctx: GradContext<A>): (Tensor | null)[];
+  /** Float64 reference of the output; effects return their first input's new value. */
+  cpu(inputs: readonly CpuTensor[], attrs: A, out: TensorMeta): CpuTensor;
+  /** The output is a view of input 0 (same bytes, another shape): no kernel, no new storage. */
+  readonly view?: boolean;
+  /** The op writes into input 0 in place (optimizer updates, accumulators); it has no output. */
+  readonly effect?: boolean;
+}
+
+/** An op whose attribute type has been erased, as graph nodes store it. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyOpDef = OpDef<any>;
+
+export function defineOp<A = Record<string, never>>(def: OpDef<A>): OpDef<A> {
+  return def;
+}
+
+export const WORKGROUP_1D = 64;
+
+/**
+ * Workgroup counts for `n` independent invocations at `size` per workgroup, spread over x and y when
+ * one dimension's limit (65,535) is too small; kernels rebuild the flat index from num_workgroups.
+ */
+export function dispatch1d(n: number, size = WORKGROUP_1D): [number, number, number] {
+  const groups = Math.max(1, Math.ceil(n / size));
+  if (groups <= 65535) return [groups, 1, 1];
+  const y = Math.ceil(groups / 65535);
+  return [Math.ceil(groups / y), y, 1];
+}

@@ -1,0 +1,85 @@
+// Shared machinery of sum, mean and max over one axis: shape inference, the kernel choice and the
+// CPU reference. Reducing several axes chains single-axis nodes (see reduceAxes).
+import code from '../../shaders/reduce.wgsl';
+import { fmt, normalizeAxis, ShapeError, sizeOf, splitAtAxis, type Shape } from '../graph/shape';
+import type { Tensor } from '../graph/tensor';
+import { defineOp, dispatch1d, type GradContext, type KernelCall, type OpDef } from './op';
+import { reshape } from './reshape';
+
+export interface ReduceAttrs {
+  /** Non-negative axis of the input. */
+  axis: number;
+  keepdims: boolean;
+}
+
+export type Axes = number | readonly number[] | undefined;
+
+type Kind = 'sum' | 'mean' | 'max';
+
+export function reducedShape(shape: Shape, axis: number, keepdims: boolean): number[] {
+  return keepdims ? shape.map((d, i) => (i === axis ? 1 : d)) : shape.filter((_, i) => i !== axis);
+}
+
+/** Few outputs over long rows go to the one-workgroup-per-output kernel. */
+const WIDE_BELOW_OUTPUTS = 256;
+
+export function defineReduce(kind: Kind, grad: (ctx: GradContext<ReduceAttrs>) => (Tensor | null)[]): OpDef<ReduceAttrs> {
+  return defineOp<ReduceAttrs>({
+    name: kind,
+    infer([x], attrs) {
+      if (x!.dtype !== 'f32') throw new ShapeError(`${kind}: input must be f32, got ${x!.dtype}${fmt(x!.shape)}`);
+      return { shape: reducedShape(x!.shape, normalizeAxis(kind, attrs.axis, x!.shape.length), attrs.keepdims), dtype: 'f32' };
+    },
+    lower(node, { axis }): KernelCall[] {
+      const { outer, length, inner } = splitAtAxis(node.inputs[0]!.shape, axis);
+      const outputs = outer * inner;
+      const wide = outputs < WIDE_BELOW_OUTPUTS && length >= 64;
+      return [
+        {
+          label: kind,
+          code,
+          entryPoint: wide ? 'wide' : 'rows',
+          constants: { OUTER: outer, LEN: length, INNER: inner, IS_MAX: kind === 'max' ? 1 : 0, SCALE: kind === 'mean' ? 1 / length : 1 },
+          bindings: [{ input: 0 }, { output: true }],
+          workgroups: wide ? [outputs, 1, 1] : dispatch1d(outputs),
+        },
+      ];
+    },
+    cpu([x], { axis }, out) {
+      const { outer, length, inner } = splitAtAxis(x!.shape, axis);
+      const data = new Float64Array(outer * inner);
+      for (let a = 0; a < outer; a++) {
+        for (let b = 0; b < inner; b++) {
+          let acc = kind === 'max' ? -Infinity : 0;
+          for (let r = 0; r < length; r++) {
+            const v = x!.data[(a * length + r) * inner + b]!;
+            acc = kind === 'max' ? Math.max(acc, v) : acc + v;
+          }
+          data[a * inner + b] = kind === 'mean' ? acc / length : acc;
+        }
+      }
+      return { shape: out.shape, dtype: 'f32', data };
+    },
+    grad,
+  });
+}
+
+/**
+ * Reduces over `axes` (all when undefined) by chaining one node per axis, highest axis first so the
+ * remaining axis numbers stay valid; keepdims=false removes the reduced axes at the end with a view.
+ */
+export function reduceAxes(op: OpDef<ReduceAttrs>, x: Tensor, axes: Axes, keepdims: boolean): Tensor {
+  const rank = x.shape.length;
+  if (rank === 0) return x;
+  const list = axes === undefined ? [...Array(rank).keys()] : (typeof axes === 'number' ? [axes] : [...axes]).map((a) => normalizeAxis(op.name, a, rank));
+  if (new Set(list).size !== list.length) throw new ShapeError(`${op.name}: axis repeated in ${JSON.stringify(axes)}`);
+  if (axes === undefined && rank > 1 && op.name !== 'max') {
+    // A full reduction reads the tensor as one long row: one node instead of one per axis.
+    const flat = x.graph.apply(op, [reshape(x, [sizeOf(x.shape)])], { axis: 0, keepdims: false });
+    return keepdims ? reshape(flat, x.shape.map(() => 1)) : flat;
+  }
+  let y = x;
+  for (const axis of [...list].sort((a, b) => b - a)) y = x.graph.apply(op, [y], { axis, keepdims: true });
+  if (keepdims) return y;
+  return reshape(y, x.shape.filter((_, i) => !list.includes(i)));
+}

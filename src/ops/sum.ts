@@ -1,0 +1,28 @@
+import { sameShape, ShapeError, fmt, type Shape } from '../graph/shape';
+import type { Tensor } from '../graph/tensor';
+import { broadcastTo } from './broadcast-to';
+import { defineReduce, reduceAxes, reducedShape, type Axes } from './reduce';
+import { reshape } from './reshape';
+
+export const sumOp = defineReduce('sum', ({ inputs: [x], attrs: { axis }, dy }) => [
+  broadcastTo(reshape(dy, reducedShape(x!.shape, axis, true)), x!.shape),
+]);
+
+/** Sum over `axes` (all when omitted), as torch.sum. */
+export const sum = (x: Tensor, axes?: Axes, keepdims = false): Tensor => reduceAxes(sumOp, x, axes, keepdims);
+
+/**
+ * Sums a broadcast gradient back to the shape of the input it was broadcast from: over the leading
+ * axes the input lacked and over the axes where it had size 1.
+ */
+export function sumTo(dy: Tensor, shape: Shape): Tensor {
+  if (sameShape(dy.shape, shape)) return dy;
+  const lead = dy.shape.length - shape.length;
+  if (lead < 0) throw new ShapeError(`sumTo: cannot reduce ${fmt(dy.shape)} to the larger rank of ${fmt(shape)}`);
+  const axes: number[] = [];
+  dy.shape.forEach((d, i) => {
+    if (i < lead || (shape[i - lead] === 1 && d !== 1)) axes.push(i);
+  });
+  const reduced = axes.length ? sum(dy, axes, true) : dy;
+  return reshape(reduced, shape);
+}

@@ -1,0 +1,37 @@
+import { checkForward, checkGradient } from './helpers/check-op';
+
+describe('reductions and views', () => {
+  it('sum, mean and max over each axis, several axes, and everything', async () => {
+    for (const op of ['sum', 'mean', 'max'] as const) {
+      for (const axes of [0, 1, 2, -1, [0, 2], undefined]) {
+        for (const keepdims of [false, true]) {
+          await checkForward((g, x) => g[op](x, axes, keepdims), [{ shape: [3, 7, 5] }], { label: `${op}(${JSON.stringify(axes)}, keepdims=${keepdims})` });
+        }
+      }
+      // long rows take the one-workgroup-per-output kernel; many outputs the loop kernel
+      await checkForward((g, x) => g[op](x), [{ shape: [1000, 3] }], { rtol: 1e-4, label: `${op} all of 3000` });
+      await checkForward((g, x) => g[op](x, 1), [{ shape: [2, 300] }], { rtol: 1e-4, label: `${op} wide rows` });
+      await checkForward((g, x) => g[op](x, 0), [{ shape: [3, 300] }], { rtol: 1e-4, label: `${op} many outputs` });
+    }
+  });
+
+  it('gradients of sum, mean and max (ties split evenly, as torch.amax)', async () => {
+    for (const op of ['sum', 'mean', 'max'] as const) {
+      await checkGradient((g, x) => g[op](x, 1), [{ shape: [3, 4, 2] }]);
+      await checkGradient((g, x) => g[op](x, [0, 2], true), [{ shape: [3, 4, 2] }]);
+      await checkGradient((g, x) => g[op](x), [{ shape: [2, 5] }]);
+    }
+  });
+
+  it('reshape and flatten are views with gradients', async () => {
+    await checkForward((g, x) => g.exp(g.reshape(x, [5, -1])), [{ shape: [2, 3, 5] }]);
+    await checkForward((g, x) => g.exp(g.flatten(x)), [{ shape: [2, 3, 5] }]);
+    await checkGradient((g, x) => g.exp(g.flatten(x, 0)), [{ shape: [2, 3, 2] }]);
+  });
+
+  it('size-1 dimensions', async () => {
+    await checkForward((g, x) => g.sum(x, 1), [{ shape: [1, 1, 1] }]);
+    await checkForward((g, x) => g.max(x, 0), [{ shape: [1, 9] }]);
+    await checkGradient((g, x) => g.mean(x, 0), [{ shape: [1, 3] }]);
+  });
+});
