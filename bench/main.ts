@@ -1,2 +1,98 @@
-// Placeholder entry so the build has every entry point; the benchmark lands with the trainer.
-export {};
+// `npm run bench`: training throughput of the core workloads on the adapter at hand, with the number
+// of dispatches and submits per step. Prints a table and writes bench/results/<adapter>.json.
+// Options: --adapter NAME (or KILN_ADAPTER), --quick (fewer repetitions).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { openDevice } from '../src/device/node';
+import type { Device } from '../src/device/device';
+import '../src/graph/graph-ops';
+import { manualSeed } from '../src/random/philox';
+import { setupLinreg } from '../src/train/recipes/linreg';
+import { imageDataset, setupSoftmax } from '../src/train/recipes/softmax';
+import { readIdxFolder } from '../src/cli/files';
+import { countGpuCalls } from './count-calls';
+
+interface Row {
+  workload: string;
+  value: number;
+  unit: string;
+  dispatchesPerStep: number;
+  submitsPerStep: number;
+  note: string;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+
+async function linregSteps(device: Device, reps: number): Promise<Row> {
+  manualSeed(0);
+  const setup = setupLinreg(device, 'b');
+  const program = await setup.trainer.program('train', setup.dataset, 10);
+  // Warm-up, then time whole epochs (100 steps in one submit) as the trainer runs them.
+  await setup.trainer.fit(setup.dataset, { epochs: 1 });
+  const calls = countGpuCalls(device);
+  const times: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    const t0 = performance.now();
+    await setup.trainer.fit(setup.dataset, { epochs: 1, reportEvery: 100 });
+    times.push(performance.now() - t0);
+  }
+  const counted = calls.stop();
+  const steps = 100;
+  return {
+    workload: 'linreg (b) training, batch 10',
+    value: steps / (median(times) / 1000),
+    unit: 'steps/s',
+    dispatchesPerStep: program.stats.dispatchesPerStep,
+    submitsPerStep: counted.submits / (steps * reps),
+    note: `${steps} steps per epoch, one readback per epoch`,
+  };
+}
+
+async function softmaxImages(device: Device, reps: number): Promise<Row> {
+  const files = await readIdxFolder('/usr/share/datasets/fashion-mnist');
+  const train = (await imageDataset('fashion-train', files.trainImages, files.trainLabels)).take(256 * 20);
+  manualSeed(0);
+  const { trainer } = setupSoftmax(device);
+  const program = await trainer.program('train', train, 256);
+  await trainer.fit(train, { epochs: 1 });
+  const calls = countGpuCalls(device);
+  const times: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    const t0 = performance.now();
+    await trainer.fit(train, { epochs: 1, reportEvery: 20 });
+    times.push(performance.now() - t0);
+  }
+  const counted = calls.stop();
+  return {
+    workload: 'softmax regression training, batch 256',
+    value: train.count / (median(times) / 1000),
+    unit: 'images/s',
+    dispatchesPerStep: program.stats.dispatchesPerStep,
+    submitsPerStep: counted.submits / (20 * reps),
+    note: `Fashion-MNIST, 784 -> 10; peak ${(program.stats.peakBytes / 2 ** 20).toFixed(1)} MiB`,
+  };
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const adapterArg = argv.indexOf('--adapter');
+  const quick = argv.includes('--quick');
+  const device = await openDevice(adapterArg >= 0 ? { adapter: argv[adapterArg + 1]! } : {});
+  const reps = quick ? 3 : 7;
+  const rows = [await linregSteps(device, reps), await softmaxImages(device, reps)];
+  const adapter = device.adapter;
+  console.log(`adapter: ${adapter.description || adapter.device} (${adapter.backend})`);
+  console.log(`${'workload'.padEnd(40)} ${'value'.padStart(10)} ${'unit'.padEnd(9)} ${'disp/step'.padStart(9)} ${'submits/step'.padStart(12)}  note`);
+  for (const r of rows) {
+    console.log(`${r.workload.padEnd(40)} ${r.value.toFixed(1).padStart(10)} ${r.unit.padEnd(9)} ${String(r.dispatchesPerStep).padStart(9)} ${r.submitsPerStep.toFixed(3).padStart(12)}  ${r.note}`);
+  }
+  const dir = join(process.cwd(), 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${adapter.backend}.json`);
+  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), adapter, rows }, null, 2));
+  console.log(`wrote ${file}`);
+  device.destroy();
+  process.exit(0);
+}
+
+await main();

@@ -1,1 +1,85 @@
-export {};
+// The `kiln` command line: kiln info | kiln train linreg | kiln train softmax.
+import { describeDevice } from './commands/info';
+import { trainLinregCommand } from './commands/train-linreg';
+import { trainSoftmaxCommand } from './commands/train-softmax';
+import { optionHelp, parseOptions, UsageError, type OptionSpec } from './args';
+import { openDevice } from '../device/node';
+import type { Device } from '../device/device';
+import '../graph/graph-ops';
+
+const common: Record<string, OptionSpec> = {
+  adapter: { type: 'string', help: 'gpu | swiftshader | llvmpipe | auto (or set KILN_ADAPTER)' },
+  seed: { type: 'number', default: 0, help: 'seed of initialisation, data and shuffling' },
+  help: { type: 'boolean', help: 'show this help' },
+};
+
+interface Command {
+  summary: string;
+  options: Record<string, OptionSpec>;
+  run: (device: Device, options: Record<string, string | number | boolean | undefined>) => Promise<void>;
+}
+
+const commands: Record<string, Command> = {
+  info: {
+    summary: 'print the adapter, backend, features and limits',
+    options: {},
+    run: async (device) => console.log(describeDevice(device)),
+  },
+  'train linreg': {
+    summary: "fit the seed tutorials' linear regressions on the GPU",
+    options: { variant: { type: 'string', default: 'all', help: 'a (y = 2x + 3), b (synthetic 1000x2), c (b standardized) or all' } },
+    run: trainLinregCommand,
+  },
+  'train softmax': {
+    summary: 'softmax regression on Fashion-MNIST (d2l): 784 -> 10, SGD',
+    options: {
+      epochs: { type: 'number', default: 10, help: 'passes over the training set' },
+      'batch-size': { type: 'number', default: 256, help: 'examples per step' },
+      lr: { type: 'number', default: 0.1, help: 'learning rate' },
+      limit: { type: 'number', help: 'train on the first N training images only' },
+      data: { type: 'string', help: 'folder with the four IDX files (default /usr/share/datasets/fashion-mnist)' },
+    },
+    run: trainSoftmaxCommand,
+  },
+};
+
+function usage(): string {
+  return ['usage: kiln <command> [options]', '', ...Object.entries(commands).map(([name, c]) => `  kiln ${name.padEnd(16)} ${c.summary}`), '', 'kiln <command> --help lists its options.'].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const name = [argv.slice(0, 2).join(' '), argv[0] ?? ''].find((n) => n in commands);
+  if (!name) {
+    if (argv.length === 0 || argv[0] === 'help' || argv[0] === '--help') {
+      console.log(usage());
+      return 0;
+    }
+    console.error(`kiln: unknown command '${argv.slice(0, 2).join(' ')}'\n\n${usage()}`);
+    return 2;
+  }
+  const command = commands[name]!;
+  const specs = { ...command.options, ...common };
+  const { options, positional } = parseOptions(argv.slice(name.split(' ').length), specs);
+  if (options['help']) {
+    console.log(`kiln ${name}: ${command.summary}\n\noptions:\n${optionHelp(specs)}`);
+    return 0;
+  }
+  if (positional.length) throw new UsageError(`unexpected argument '${positional[0]}'`);
+  const device = await openDevice({ ...(options['adapter'] !== undefined ? { adapter: String(options['adapter']) } : {}) });
+  try {
+    await command.run(device, options);
+  } finally {
+    device.destroy();
+  }
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    const e = error instanceof Error ? error : new Error(String(error));
+    console.error(`kiln: ${e instanceof UsageError || e.name !== 'Error' ? `${e.name}: ` : ''}${e.message}`);
+    if (process.env['KILN_DEBUG']) console.error(e.stack);
+    process.exit(e instanceof UsageError ? 2 : 1);
+  },
+);

@@ -1,20 +1,27 @@
 // The op methods of Graph (g.add, g.matmul, ...): one line each, delegating to the op's own module,
 // so that the graph builder reads like the tutorials (`g.mean(g.square(g.sub(pred, y)))`).
+import { accuracy } from '../ops/accuracy';
 import { add } from '../ops/add';
+import { argmax } from '../ops/argmax';
 import { broadcastTo } from '../ops/broadcast-to';
+import { crossEntropy } from '../ops/cross-entropy';
 import { div } from '../ops/div';
 import { equal } from '../ops/equal';
 import { exp } from '../ops/exp';
 import { log } from '../ops/log';
+import { logSoftmax } from '../ops/log-softmax';
 import { max } from '../ops/max';
 import { mean } from '../ops/mean';
+import { mseLoss } from '../ops/mse-loss';
 import { mul } from '../ops/mul';
 import { neg } from '../ops/neg';
+import { nllLoss } from '../ops/nll-loss';
 import { pow, square } from '../ops/pow';
 import type { Axes } from '../ops/reduce';
 import { relu } from '../ops/relu';
 import { flatten, reshape } from '../ops/reshape';
 import { sigmoid } from '../ops/sigmoid';
+import { softmax } from '../ops/softmax';
 import { sub } from '../ops/sub';
 import { sum } from '../ops/sum';
 import { tanh } from '../ops/tanh';
@@ -47,6 +54,13 @@ declare module './graph' {
     max(x: T, axes?: Axes, keepdims?: boolean): T;
     reshape(x: T, shape: Shape): T;
     flatten(x: T, startDim?: number, endDim?: number): T;
+    softmax(x: T, axis?: number): T;
+    logSoftmax(x: T, axis?: number): T;
+    nllLoss(logProbs: T, labels: T): T;
+    crossEntropy(logits: T, labels: T): T;
+    mseLoss(pred: T, target: T): T;
+    argmax(x: T, axis?: number): T;
+    accuracy(logits: T, labels: T): T;
     grad(loss: T, wrt: readonly T[]): T[];
   }
 }
@@ -54,4 +68,5 @@ declare module './graph' {
 Object.assign(Graph.prototype, {
   add, sub, mul, div, neg, exp, log, pow, square, relu, sigmoid, tanh, equal, broadcastTo,
   sum, mean, max, reshape, flatten, grad,
+  softmax, logSoftmax, nllLoss, crossEntropy, mseLoss, argmax, accuracy,
 });

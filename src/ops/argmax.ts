@@ -1,0 +1,55 @@
+// argmax(x, axis) -> i32 with that axis removed: the first index of the maximum, as torch.argmax.
+import code from '../../shaders/argmax.wgsl';
+import { fmt, normalizeAxis, ShapeError, splitAtAxis } from '../graph/shape';
+import type { Tensor } from '../graph/tensor';
+import { defineOp, dispatch1d } from './op';
+import { reducedShape } from './reduce';
+
+export interface ArgmaxAttrs {
+  /** Non-negative axis of the input. */
+  axis: number;
+}
+
+/** Few outputs over long rows go to the one-workgroup-per-output kernel (as in reduce.ts). */
+const WIDE_BELOW_OUTPUTS = 256;
+
+export const argmaxOp = defineOp<ArgmaxAttrs>({
+  name: 'argmax',
+  infer([x], { axis }) {
+    if (x!.dtype !== 'f32') throw new ShapeError(`argmax: input must be f32, got ${x!.dtype}${fmt(x!.shape)}`);
+    return { shape: reducedShape(x!.shape, normalizeAxis('argmax', axis, x!.shape.length), false), dtype: 'i32' };
+  },
+  lower(node, { axis }) {
+    const { outer, length, inner } = splitAtAxis(node.inputs[0]!.shape, axis);
+    const outputs = outer * inner;
+    const wide = outputs < WIDE_BELOW_OUTPUTS && length >= 64;
+    return [
+      {
+        code,
+        entryPoint: wide ? 'wide' : 'rows',
+        constants: { OUTER: outer, LEN: length, INNER: inner },
+        bindings: [{ input: 0 }, { output: true }],
+        workgroups: wide ? [outputs, 1, 1] : dispatch1d(outputs),
+      },
+    ];
+  },
+  cpu([x], { axis }, out) {
+    const { outer, length, inner } = splitAtAxis(x!.shape, axis);
+    const data = new Float64Array(outer * inner);
+    for (let a = 0; a < outer; a++) {
+      for (let b = 0; b < inner; b++) {
+        let at = 0;
+        for (let r = 1; r < length; r++) {
+          if (x!.data[(a * length + r) * inner + b]! > x!.data[(a * length + at) * inner + b]!) at = r;
+        }
+        data[a * inner + b] = at;
+      }
+    }
+    return { shape: out.shape, dtype: 'i32', data };
+  },
+  // An index: nothing flows back through it (as torch.argmax, whose output has no grad).
+  grad: () => [null],
+});
+
+/** Index of the first maximum along `axis` (default the last), which is removed; i32. */
+export const argmax = (x: Tensor, axis = -1): Tensor => x.graph.apply(argmaxOp, [x], { axis: normalizeAxis('argmax', axis, x.rank) });

@@ -1,0 +1,190 @@
+// The trainer: a model, a loss and an optimizer compiled into one program per batch size. A training
+// step (gather the batch, forward, backward, update, add the loss to a running sum, advance the
+// cursor) is one set of dispatches; many steps go into one submit, and the running sums are read
+// back only when a progress report is due.
+import type { Device } from '../device/device';
+import { grad } from '../graph/autodiff';
+import { Graph } from '../graph/graph';
+import { Program } from '../graph/program';
+import { ShapeError } from '../graph/shape';
+import type { Tensor } from '../graph/tensor';
+import { Variable } from '../graph/variable';
+import { accumulate } from '../ops/accumulate';
+import { accuracy } from '../ops/accuracy';
+import { batchGather } from '../ops/batch-gather';
+import { counterAdd } from '../ops/counter-add';
+import { RandomStream, STREAM } from '../random/philox';
+import type { Dataset } from './data/dataset';
+import type { Module } from './nn/module';
+import type { Optimizer } from './optim/optimizer';
+
+export type LossFn = (output: Tensor, target: Tensor) => Tensor;
+
+export interface TrainerConfig {
+  model: Module;
+  /** A scalar loss averaged over the batch (mse, cross entropy, nll of log_softmax...). */
+  loss: LossFn;
+  optimizer: Optimizer;
+  batchSize: number;
+  /** Seeds the shuffling of each epoch. */
+  seed?: number;
+}
+
+export interface Progress {
+  epoch: number;
+  epochs: number;
+  /** Examples done in this epoch, and in all. */
+  seen: number;
+  total: number;
+  /** Mean loss over the examples done so far in this epoch. */
+  loss: number;
+  examplesPerSecond: number;
+}
+
+export interface FitOptions {
+  epochs?: number;
+  shuffle?: boolean;
+  /** Drop the last partial batch (torch DataLoader's drop_last); by default it runs at its own size. */
+  dropLast?: boolean;
+  /** Called after each group of steps with the running loss: each call costs one small readback. */
+  onProgress?: (p: Progress) => void;
+  /** Steps per progress report (and per submit); default: about 20 reports per epoch. */
+  reportEvery?: number;
+  /** Called after each epoch with its mean loss. */
+  onEpochEnd?: (epoch: number, loss: number) => void | Promise<void>;
+}
+
+export interface EpochResult {
+  epoch: number;
+  loss: number;
+  seconds: number;
+}
+
+export interface Evaluation {
+  loss: number;
+  /** For class labels: the fraction of examples whose largest output is the label. */
+  accuracy?: number;
+}
+
+type Mode = 'train' | 'eval';
+
+/** Running sums kept on the GPU: [loss * examples, correct predictions]. */
+const SUM_LOSS = 0;
+const SUM_CORRECT = 1;
+
+export class Trainer {
+  readonly device: Device;
+  readonly config: TrainerConfig;
+  private readonly programs = new Map<string, Promise<Program>>();
+  private readonly sums = new Variable('trainer.sums', [2], 'f32');
+  private readonly shuffle: RandomStream;
+  private epochsDone = 0;
+
+  constructor(device: Device, config: TrainerConfig) {
+    if (!Number.isInteger(config.batchSize) || config.batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${config.batchSize}`);
+    this.device = device;
+    this.config = config;
+    this.shuffle = new RandomStream(config.seed ?? 0, STREAM.shuffle);
+  }
+
+  /** The compiled program for a mode, dataset and batch size (compiled once, then cached). */
+  program(mode: Mode, data: Dataset, batch: number): Promise<Program> {
+    const key = `${mode}|${data.name}|${batch}`;
+    let program = this.programs.get(key);
+    if (!program) {
+      program = Program.compile(this.device, this.buildGraph(mode, data, batch), { label: `${mode}[${batch}]` });
+      this.programs.set(key, program);
+    }
+    return program;
+  }
+
+  private buildGraph(mode: Mode, data: Dataset, batch: number): Graph {
+    const g = new Graph();
+    const order = g.variable(data.order);
+    const cursor = g.variable(data.cursor);
+    const x = batchGather(g.variable(data.x), order, cursor, batch, data.scale, data.shift);
+    const y = batchGather(g.variable(data.y), order, cursor, batch);
+    const output = this.config.model.forward(x, { training: mode === 'train' });
+    const loss = this.config.loss(output, y);
+    if (loss.size !== 1) throw new ShapeError(`the loss must be a scalar (mean over the batch), got shape [${loss.shape.join(',')}]`);
+    const sums = g.variable(this.sums);
+    if (mode === 'train') {
+      const params = this.config.model.parameters().map((v) => g.variable(v));
+      this.config.optimizer.addUpdates(g, params, grad(loss, params));
+    } else if (data.classes !== null && output.shape.length === 2) {
+      accumulate(sums, accuracy(output, y), SUM_CORRECT, batch);
+    }
+    accumulate(sums, loss, SUM_LOSS, batch);
+    counterAdd(cursor, batch);
+    return g;
+  }
+
+  /** Batch sizes of one pass: full batches, then the remainder unless dropped. */
+  private passPlan(count: number, batch: number, dropLast: boolean): { full: number; tail: number } {
+    const b = Math.min(batch, count);
+    const full = Math.floor(count / b);
+    const tail = dropLast ? 0 : count - full * b;
+    return { full, tail };
+  }
+
+  async fit(data: Dataset, options: FitOptions = {}): Promise<EpochResult[]> {
+    const epochs = options.epochs ?? 1;
+    const batch = Math.min(this.config.batchSize, data.count);
+    const { full, tail } = this.passPlan(data.count, batch, options.dropLast ?? false);
+    const examples = full * batch + tail;
+    const train = await this.program('train', data, batch);
+    const trainTail = tail > 0 ? await this.program('train', data, tail) : null;
+    const reportEvery = Math.max(1, options.reportEvery ?? Math.ceil(full / 20));
+    const results: EpochResult[] = [];
+    for (let e = 1; e <= epochs; e++) {
+      const started = performance.now();
+      this.epochsDone++;
+      data.startEpoch(options.shuffle === false ? null : this.shuffle.permutation(data.count));
+      this.sums.assign(new Float32Array(2));
+      for (let step = 0; step < full; ) {
+        const steps = Math.min(reportEvery, full - step);
+        train.run({}, { steps });
+        step += steps;
+        if (options.onProgress && step < full) {
+          const [lossSum] = await this.sums.read();
+          const seen = step * batch;
+          options.onProgress({ epoch: e, epochs, seen, total: examples, loss: lossSum! / seen, examplesPerSecond: seen / ((performance.now() - started) / 1000) });
+        }
+      }
+      trainTail?.run();
+      const [lossSum] = await this.sums.read();
+      const loss = lossSum! / examples;
+      const seconds = (performance.now() - started) / 1000;
+      if (!Number.isFinite(loss)) throw new RangeError(`training diverged: the loss of epoch ${this.epochsDone} is ${loss} (try a smaller learning rate)`);
+      options.onProgress?.({ epoch: e, epochs, seen: examples, total: examples, loss, examplesPerSecond: examples / seconds });
+      results.push({ epoch: this.epochsDone, loss, seconds });
+      await options.onEpochEnd?.(this.epochsDone, loss);
+    }
+    return results;
+  }
+
+  /** Mean loss (and accuracy, for class labels) over the whole dataset, in evaluation mode. */
+  async evaluate(data: Dataset, options: { batchSize?: number } = {}): Promise<Evaluation> {
+    const batch = Math.min(options.batchSize ?? this.config.batchSize, data.count);
+    const { full, tail } = this.passPlan(data.count, batch, false);
+    const program = await this.program('eval', data, batch);
+    const tailProgram = tail > 0 ? await this.program('eval', data, tail) : null;
+    data.startEpoch(null);
+    this.sums.assign(new Float32Array(2));
+    program.run({}, { steps: full });
+    tailProgram?.run();
+    const [lossSum, correct] = await this.sums.read();
+    const result: Evaluation = { loss: lossSum! / data.count };
+    if (data.classes !== null) result.accuracy = correct! / data.count;
+    return result;
+  }
+
+  /** Describes the training program for this dataset: kernels, buffers and peak bytes. */
+  async describe(data: Dataset): Promise<string> {
+    return (await this.program('train', data, Math.min(this.config.batchSize, data.count))).describe();
+  }
+}
+
+export function compile(device: Device, config: TrainerConfig): Trainer {
+  return new Trainer(device, config);
+}
