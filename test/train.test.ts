@@ -61,14 +61,18 @@ describe('training on the GPU', function () {
     expect(losses[0]).to.deep.equal(losses[1]);
   });
 
-  it('softmax regression on 10,000 Fashion-MNIST images, 2 epochs: test accuracy > 0.75', async function () {
+  // d2l's batch of 256 gives only 78 steps in 2 epochs of 10,000 images: a float64 replay outside Kiln
+  // reaches 0.716 test accuracy with it (0.741 with batch 64, 0.782 with batch 32, all at lr 0.1), so
+  // this test keeps d2l's lr and model and takes batch 32. The full recipe (batch 256, 10 epochs on
+  // all 60,000 images) is `kiln train softmax`.
+  it('softmax regression on 10,000 Fashion-MNIST images, 2 epochs (batch 32): test accuracy > 0.75', async function () {
     if (!existsSync(FASHION)) return this.skip();
     const device = await testDevice();
     manualSeed(0);
     const files = await readIdxFolder(FASHION);
     const train = (await imageDataset('fashion-train', files.trainImages, files.trainLabels)).take(10_000);
     const test = await imageDataset('fashion-test', files.testImages, files.testLabels);
-    const { trainer } = setupSoftmax(device);
+    const { trainer } = setupSoftmax(device, { batchSize: 32 });
     const history = await trainer.fit(train, { epochs: 2 });
     const result = await trainer.evaluate(test, { batchSize: 1000 });
     console.log(`      softmax regression: epoch losses ${history.map((h) => h.loss.toFixed(4)).join(', ')}; test loss ${result.loss.toFixed(4)}, accuracy ${result.accuracy!.toFixed(4)}`);

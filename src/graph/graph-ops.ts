@@ -10,6 +10,7 @@ import { equal } from '../ops/equal';
 import { exp } from '../ops/exp';
 import { log } from '../ops/log';
 import { logSoftmax } from '../ops/log-softmax';
+import { matmul, type MatmulOptions } from '../ops/matmul';
 import { max } from '../ops/max';
 import { mean } from '../ops/mean';
 import { mseLoss } from '../ops/mse-loss';
@@ -62,11 +63,13 @@ declare module './graph' {
     argmax(x: T, axis?: number): T;
     accuracy(logits: T, labels: T): T;
     grad(loss: T, wrt: readonly T[]): T[];
+    matmul(a: T, b: T, options?: MatmulOptions): T;
   }
 }
 
 Object.assign(Graph.prototype, {
   add, sub, mul, div, neg, exp, log, pow, square, relu, sigmoid, tanh, equal, broadcastTo,
   sum, mean, max, reshape, flatten, grad,
+  matmul,
   softmax, logSoftmax, nllLoss, crossEntropy, mseLoss, argmax, accuracy,
 });

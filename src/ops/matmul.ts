@@ -1,0 +1,98 @@
+// Matrix product of two 2-D f32 tensors, either operand read transposed in place (PyTorch's
+// a.T @ b without the copy): shape inference, the register-blocked kernel of shaders/matmul.wgsl,
+// the gradient rule written with matmul itself, and the float64 reference.
+import code from '../../shaders/matmul.wgsl';
+import { fmt, ShapeError, type Shape } from '../graph/shape';
+import type { Tensor } from '../graph/tensor';
+import { defineOp, dispatch1d, WORKGROUP_1D, type KernelCall } from './op';
+
+export interface MatmulOptions {
+  /** Use the transpose of `a`: a is stored [K,M]. */
+  transposeA?: boolean;
+  /** Use the transpose of `b`: b is stored [N,K]. */
+  transposeB?: boolean;
+}
+
+export interface MatmulAttrs {
+  transposeA: boolean;
+  transposeB: boolean;
+}
+
+/** Rows and columns of C computed by one invocation: must match TM and TN of the shader. */
+const TILE_ROWS = 16;
+const TILE_COLS = 8;
+/** Fewer workgroups than this leave CPU threads of a software adapter idle: smaller groups then. */
+const MIN_WORKGROUPS = 4;
+const SMALLEST_WORKGROUP = 16;
+
+/** [rows, columns] of op(x): the operand as the product reads it. */
+const asRead = (shape: Shape, transposed: boolean): [number, number] => (transposed ? [shape[1]!, shape[0]!] : [shape[0]!, shape[1]!]);
+
+const transposition = ({ transposeA, transposeB }: MatmulAttrs): string => {
+  const set = [transposeA ? 'transposeA' : '', transposeB ? 'transposeB' : ''].filter(Boolean);
+  return set.length ? ` with ${set.join(' and ')}` : '';
+};
+
+export const matmulOp = defineOp<MatmulAttrs>({
+  name: 'matmul',
+  infer([a, b], attrs) {
+    for (const x of [a!, b!]) {
+      if (x.shape.length !== 2) throw new ShapeError(`matmul: expected 2-D operands, got ${fmt(x.shape)}`);
+      if (x.dtype !== 'f32') throw new ShapeError(`matmul: operands must be f32, got ${x.dtype}${fmt(x.shape)}`);
+    }
+    const [m, k] = asRead(a!.shape, attrs.transposeA);
+    const [kb, n] = asRead(b!.shape, attrs.transposeB);
+    if (k !== kb) {
+      throw new ShapeError(`matmul: inner dimensions differ, ${fmt(a!.shape)} x ${fmt(b!.shape)}${transposition(attrs)} (${k} vs ${kb})`);
+    }
+    return { shape: [m, n], dtype: 'f32' };
+  },
+  lower(node, attrs): KernelCall[] {
+    const [m, n] = [node.shape[0]!, node.shape[1]!];
+    const k = asRead(node.inputs[0]!.shape, attrs.transposeA)[1];
+    const tiles = Math.ceil(m / TILE_ROWS) * Math.ceil(n / TILE_COLS);
+    let size = WORKGROUP_1D;
+    while (size > SMALLEST_WORKGROUP && Math.ceil(tiles / size) < MIN_WORKGROUPS) size /= 2;
+    return [
+      {
+        label: 'matmul',
+        code,
+        constants: { M: m, N: n, K: k, TRANS_A: attrs.transposeA ? 1 : 0, TRANS_B: attrs.transposeB ? 1 : 0, WG: size },
+        bindings: [{ input: 0 }, { input: 1 }, { output: true }],
+        workgroups: dispatch1d(tiles, size),
+      },
+    ];
+  },
+  // With A' = op(A), B' = op(B) and C = A'B': dA' = dC B'ᵀ and dB' = A'ᵀ dC. A transposed operand
+  // gets the transpose of that, (X Y)ᵀ = Yᵀ Xᵀ, and every transpose is a flag of the product.
+  grad({ inputs: [a, b], attrs: { transposeA, transposeB }, dy }) {
+    const da = transposeA
+      ? matmul(b!, dy, { transposeA: transposeB, transposeB: true }) // dA = (dC B'ᵀ)ᵀ = B' dCᵀ
+      : matmul(dy, b!, { transposeB: !transposeB }); // dA = dC B'ᵀ
+    const db = transposeB
+      ? matmul(dy, a!, { transposeA: true, transposeB: transposeA }) // dB = (A'ᵀ dC)ᵀ = dCᵀ A'
+      : matmul(a!, dy, { transposeA: !transposeA }); // dB = A'ᵀ dC
+    return [da, db];
+  },
+  cpu([a, b], { transposeA, transposeB }, out) {
+    const [m, n] = [out.shape[0]!, out.shape[1]!];
+    const k = asRead(a!.shape, transposeA)[1];
+    // Element strides of op(A)[i, p] and op(B)[p, j] in the stored row-major data.
+    const [ai, ap] = transposeA ? [1, m] : [k, 1];
+    const [bp, bj] = transposeB ? [1, k] : [n, 1];
+    const data = new Float64Array(m * n);
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        let acc = 0;
+        for (let p = 0; p < k; p++) acc += a!.data[i * ai + p * ap]! * b!.data[p * bp + j * bj]!;
+        data[i * n + j] = acc;
+      }
+    }
+    return { shape: out.shape, dtype: 'f32', data };
+  },
+});
+
+/** op(a) · op(b) for 2-D f32 tensors, op transposing where asked (torch: a.T @ b and so on). */
+export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
+  return a.graph.apply(matmulOp, [a, b], { transposeA: options.transposeA ?? false, transposeB: options.transposeB ?? false });
+}
