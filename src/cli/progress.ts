@@ -15,15 +15,17 @@ export class ProgressBar {
   }
 
   update = (p: Progress): void => {
-    const done = p.seen >= p.total;
+    const epochDone = p.seen >= p.total;
+    // With many short epochs (linear regression: 1000), keep about ten of their lines.
+    const keepLine = epochDone && (p.epoch === p.epochs || p.epoch % Math.max(1, Math.ceil(p.epochs / 10)) === 0);
     const now = performance.now();
-    if (!this.tty && !done && now - this.lastPrint < 5000) return;
+    if (!this.tty && !keepLine && now - this.lastPrint < 5000) return;
     this.lastPrint = now;
     const width = 30;
     const filled = Math.round((p.seen / p.total) * width);
     const bar = '#'.repeat(filled) + '.'.repeat(width - filled);
     const line = `${this.label} epoch ${p.epoch}/${p.epochs} [${bar}] ${String(p.seen).padStart(String(p.total).length)}/${p.total} loss ${p.loss.toFixed(4)} ${formatRate(p.examplesPerSecond)} ${this.unit}/s`;
-    if (this.tty) this.stream.write(`\r${line}${done ? '\n' : ''}`);
+    if (this.tty) this.stream.write(`\r${line}\x1b[K${keepLine ? '\n' : ''}`);
     else this.stream.write(`${line}\n`);
   };
 }

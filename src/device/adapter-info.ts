@@ -13,6 +13,7 @@ export interface AdapterSummary {
   isSoftware: boolean;
   /** Compatibility mode (OpenGL ES): fewer invocations per workgroup, no timestamp queries. */
   compatibility: boolean;
+  /** What the adapter offers (requested from the device only when a graph needs it). */
   features: string[];
   limits: Record<string, number>;
 }
@@ -53,7 +54,7 @@ export function summarizeAdapter(adapter: GPUAdapter, device: GPUDevice, backend
     ...plain,
     isSoftware: isSoftwareAdapter(plain),
     compatibility,
-    features: [...device.features].map(String).sort(),
+    features: [...adapter.features].map(String).sort(),
     limits,
   };
 }

@@ -1,7 +1,7 @@
 // Node entry point of the device manager: opens an adapter through Dawn (npm package `webgpu`).
 // Order when nothing is forced: a real GPU, else SwiftShader through Vulkan (the ICD Debian's
 // chromium package ships), else Mesa's llvmpipe through OpenGL ES in compatibility mode.
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { AdapterError } from './errors';
 import { Device } from './device';
@@ -107,11 +107,26 @@ async function tryAdapter(module: WebGpuModule, attempt: Attempt): Promise<{ ada
   });
 }
 
+/**
+ * Whether probing for a real GPU can find one. On Linux a GPU always has a device node; without one
+ * the probe only finds lavapipe, which Dawn rejects after printing warnings, so auto mode skips it.
+ */
+function mayHaveGpu(): boolean {
+  if (process.platform !== 'linux') return true;
+  if (existsSync('/dev/dxg')) return true; // WSL
+  try {
+    if (readdirSync('/dev').some((name) => /^nvidia\d+$/.test(name))) return true;
+    return readdirSync('/dev/dri').some((name) => name.startsWith('renderD'));
+  } catch {
+    return false;
+  }
+}
+
 /** Opens a Kiln device in Node. Throws AdapterError naming what was tried and what to install. */
 export async function openDevice(options: OpenDeviceOptions = {}): Promise<Device> {
   const choice = parseAdapterChoice(options.adapter ?? process.env['KILN_ADAPTER']);
   const module = await loadWebGpu();
-  const order: Attempt['backend'][] = choice === 'auto' ? ['gpu', 'swiftshader', 'llvmpipe'] : [choice];
+  const order: Attempt['backend'][] = choice !== 'auto' ? [choice] : mayHaveGpu() ? ['gpu', 'swiftshader', 'llvmpipe'] : ['swiftshader', 'llvmpipe'];
   const failures: string[] = [];
   for (const backend of order) {
     const attempt = attemptFor(backend, options.dawnFeatures ?? []);
