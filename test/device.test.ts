@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { AdapterError, Graph, openDevice, parseAdapterChoice, Program, ShaderCompileError } from '../src/node';
+import { AdapterError, DeviceError, Graph, openDevice, parseAdapterChoice, Program, ShaderCompileError } from '../src/node';
 import { testDevice } from './helpers/device';
 
 describe('device manager', () => {
@@ -50,5 +50,40 @@ describe('device manager', () => {
     const p3 = await device.pipeline({ label: 'k', code, constants: { K: 2 } });
     expect(p1).to.equal(p2);
     expect(p1).to.not.equal(p3);
+  });
+
+  it('an uncaptured WebGPU error becomes a DeviceError at the next check', async () => {
+    const device = await testDevice();
+    // A copy between buffers that lack COPY_SRC / COPY_DST usage is a validation error.
+    const a = device.gpu.createBuffer({ size: 16, usage: GPUBufferUsage.STORAGE });
+    const encoder = device.gpu.createCommandEncoder();
+    encoder.copyBufferToBuffer(a, 0, a, 0, 16);
+    device.gpu.queue.submit([encoder.finish()]);
+    await device.gpu.queue.onSubmittedWorkDone();
+    let caught: unknown = null;
+    for (let i = 0; i < 50 && caught === null; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      try {
+        device.check();
+      } catch (e) {
+        caught = e;
+      }
+    }
+    expect(caught).to.be.instanceOf(DeviceError);
+    expect(String((caught as Error).message)).to.match(/WebGPU reported \d+ error\(s\):[\s\S]*same buffer/);
+    device.check(); // reported once, then cleared
+  });
+
+  it('a lost device is a clear error for every later call', async () => {
+    const device = await openDevice({ adapter: process.env['KILN_ADAPTER'] ?? 'auto' });
+    device.destroy();
+    await device.gpu.lost;
+    await new Promise((r) => setTimeout(r, 0));
+    expect(() => device.createStorage('x', 16)).to.throw(DeviceError, /GPU device lost/);
+    const g = new Graph();
+    g.exp(g.input('x', [2]));
+    let caught: unknown = null;
+    await Program.compile(device, g).catch((e: unknown) => (caught = e));
+    expect(caught).to.be.instanceOf(DeviceError);
   });
 });

@@ -2,7 +2,8 @@
 import code from '../../shaders/argmax.wgsl';
 import { fmt, normalizeAxis, ShapeError, splitAtAxis } from '../graph/shape';
 import type { Tensor } from '../graph/tensor';
-import { defineOp, dispatch1d } from './op';
+import { axisKernel } from './axis-kernel';
+import { defineOp } from './op';
 import { reducedShape } from './reduce';
 
 export interface ArgmaxAttrs {
@@ -10,8 +11,6 @@ export interface ArgmaxAttrs {
   axis: number;
 }
 
-/** Few outputs over long rows go to the one-workgroup-per-output kernel (as in reduce.ts). */
-const WIDE_BELOW_OUTPUTS = 256;
 
 export const argmaxOp = defineOp<ArgmaxAttrs>({
   name: 'argmax',
@@ -19,20 +18,7 @@ export const argmaxOp = defineOp<ArgmaxAttrs>({
     if (x!.dtype !== 'f32') throw new ShapeError(`argmax: input must be f32, got ${x!.dtype}${fmt(x!.shape)}`);
     return { shape: reducedShape(x!.shape, normalizeAxis('argmax', axis, x!.shape.length), false), dtype: 'i32' };
   },
-  lower(node, { axis }) {
-    const { outer, length, inner } = splitAtAxis(node.inputs[0]!.shape, axis);
-    const outputs = outer * inner;
-    const wide = outputs < WIDE_BELOW_OUTPUTS && length >= 64;
-    return [
-      {
-        code,
-        entryPoint: wide ? 'wide' : 'rows',
-        constants: { OUTER: outer, LEN: length, INNER: inner },
-        bindings: [{ input: 0 }, { output: true }],
-        workgroups: wide ? [outputs, 1, 1] : dispatch1d(outputs),
-      },
-    ];
-  },
+  lower: (node, { axis }) => [axisKernel('argmax', code, node.inputs[0]!.shape, axis, [{ input: 0 }, { output: true }])],
   cpu([x], { axis }, out) {
     const { outer, length, inner } = splitAtAxis(x!.shape, axis);
     const data = new Float64Array(outer * inner);

@@ -3,7 +3,8 @@
 import code from '../../shaders/reduce.wgsl';
 import { fmt, normalizeAxis, ShapeError, sizeOf, splitAtAxis, type Shape } from '../graph/shape';
 import type { Tensor } from '../graph/tensor';
-import { defineOp, dispatch1d, type GradContext, type KernelCall, type OpDef } from './op';
+import { axisKernel } from './axis-kernel';
+import { defineOp, type GradContext, type KernelCall, type OpDef } from './op';
 import { reshape } from './reshape';
 
 export interface ReduceAttrs {
@@ -20,9 +21,6 @@ export function reducedShape(shape: Shape, axis: number, keepdims: boolean): num
   return keepdims ? shape.map((d, i) => (i === axis ? 1 : d)) : shape.filter((_, i) => i !== axis);
 }
 
-/** Few outputs over long rows go to the one-workgroup-per-output kernel. */
-const WIDE_BELOW_OUTPUTS = 256;
-
 export function defineReduce(kind: Kind, grad: (ctx: GradContext<ReduceAttrs>) => (Tensor | null)[]): OpDef<ReduceAttrs> {
   return defineOp<ReduceAttrs>({
     name: kind,
@@ -31,19 +29,8 @@ export function defineReduce(kind: Kind, grad: (ctx: GradContext<ReduceAttrs>) =
       return { shape: reducedShape(x!.shape, normalizeAxis(kind, attrs.axis, x!.shape.length), attrs.keepdims), dtype: 'f32' };
     },
     lower(node, { axis }): KernelCall[] {
-      const { outer, length, inner } = splitAtAxis(node.inputs[0]!.shape, axis);
-      const outputs = outer * inner;
-      const wide = outputs < WIDE_BELOW_OUTPUTS && length >= 64;
-      return [
-        {
-          label: kind,
-          code,
-          entryPoint: wide ? 'wide' : 'rows',
-          constants: { OUTER: outer, LEN: length, INNER: inner, IS_MAX: kind === 'max' ? 1 : 0, SCALE: kind === 'mean' ? 1 / length : 1 },
-          bindings: [{ input: 0 }, { output: true }],
-          workgroups: wide ? [outputs, 1, 1] : dispatch1d(outputs),
-        },
-      ];
+      const constants = { IS_MAX: kind === 'max' ? 1 : 0, SCALE: kind === 'mean' ? 1 / node.inputs[0]!.shape[axis]! : 1 };
+      return [axisKernel(kind, code, node.inputs[0]!.shape, axis, [{ input: 0 }, { output: true }], constants)];
     },
     cpu([x], { axis }, out) {
       const { outer, length, inner } = splitAtAxis(x!.shape, axis);

@@ -6,7 +6,8 @@ import code from '../../shaders/softmax.wgsl';
 import gradCode from '../../shaders/softmax_grad.wgsl';
 import { fmt, normalizeAxis, sameShape, ShapeError, splitAtAxis, type Shape } from '../graph/shape';
 import type { Tensor } from '../graph/tensor';
-import { defineOp, dispatch1d, type BindingRef, type CpuTensor, type KernelCall, type OpDef, type TensorMeta } from './op';
+import { axisKernel } from './axis-kernel';
+import { defineOp, type BindingRef, type CpuTensor, type KernelCall, type OpDef, type TensorMeta } from './op';
 
 export interface SoftmaxAttrs {
   /** Non-negative axis of the input. */
@@ -23,22 +24,8 @@ export interface SoftmaxSpec {
   backward(y: Float64Array, dy: Float64Array): Float64Array;
 }
 
-/** Few rows of at least this length go to the one-workgroup-per-row kernels. */
-const WIDE_BELOW_ROWS = 256;
-const WIDE_FROM_LENGTH = 64;
-
 function rowKernel(label: string, source: string, shape: Shape, axis: number, log: boolean, bindings: BindingRef[]): KernelCall {
-  const { outer, length, inner } = splitAtAxis(shape, axis);
-  const rows = outer * inner;
-  const wide = rows < WIDE_BELOW_ROWS && length >= WIDE_FROM_LENGTH;
-  return {
-    label,
-    code: source,
-    entryPoint: wide ? 'wide' : 'rows',
-    constants: { OUTER: outer, LEN: length, INNER: inner, LOG: log ? 1 : 0 },
-    bindings,
-    workgroups: wide ? [rows, 1, 1] : dispatch1d(rows),
-  };
+  return axisKernel(label, source, shape, axis, bindings, { LOG: log ? 1 : 0 });
 }
 
 /** Applies a row function to every row along `axis` of same-shaped CPU tensors. */
