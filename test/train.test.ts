@@ -112,3 +112,22 @@ describe('bad input gives clear errors', () => {
     expect(() => new Dataset({ name: 'labels', features: new Float32Array(3), featureShape: [1], targets: Int32Array.of(0, 10, 2), classes: 10 })).to.throw(/label 10 at index 1 is out of range for 10 classes/);
   });
 });
+
+describe('optimizers end to end', () => {
+  it('Adam and SGD with Nesterov momentum fit the synthetic regression', async () => {
+    const device = await testDevice();
+    const { Adam } = await import('../src/train/optim/adam');
+    const { SGD } = await import('../src/train/optim/sgd');
+    for (const optimizer of [new Adam({ lr: 0.1 }), new SGD({ lr: 0.01, momentum: 0.9, nesterov: true })]) {
+      manualSeed(0);
+      const setup = setupLinreg(device, 'b');
+      const trainer = new (await import('../src/node')).Trainer(device, { ...setup.trainer.config, optimizer });
+      await trainer.fit(setup.dataset, { epochs: 5 });
+      const w = await setup.model.weight.read();
+      const b = (await setup.model.bias!.read())[0]!;
+      expect(Math.abs(w[0]! - 2), optimizer.constructor.name).to.be.below(0.02);
+      expect(Math.abs(w[1]! + 3.4), optimizer.constructor.name).to.be.below(0.02);
+      expect(Math.abs(b - 4.2), optimizer.constructor.name).to.be.below(0.02);
+    }
+  });
+});
