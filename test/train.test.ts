@@ -131,3 +131,21 @@ describe('optimizers end to end', () => {
     }
   });
 });
+
+describe('trainer', () => {
+  it('datasets that share a name each get their own program (evaluation reads the right data)', async () => {
+    const device = await testDevice();
+    manualSeed(0);
+    const model = new nn.Linear(1, 1);
+    model.weight.assign(Float32Array.of(1));
+    model.bias!.assign(Float32Array.of(0));
+    const { Trainer } = await import('../src/node');
+    const { mseLoss } = await import('../src/ops/mse-loss');
+    const { SGD } = await import('../src/train/optim/sgd');
+    const trainer = new Trainer(device, { model, loss: mseLoss, optimizer: new SGD({ lr: 0.01 }), batchSize: 2 });
+    const make = (target: number) => new Dataset({ name: 'same', features: Float32Array.of(1, 1), featureShape: [1], targets: Float32Array.of(target, target), targetShape: [1] });
+    // y = x exactly: loss 0 on targets 1, loss 9 on targets 4.
+    expect((await trainer.evaluate(make(1))).loss).to.equal(0);
+    expect((await trainer.evaluate(make(4))).loss).to.equal(9);
+  });
+});

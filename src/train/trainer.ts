@@ -75,7 +75,8 @@ const SUM_CORRECT = 1;
 export class Trainer {
   readonly device: Device;
   readonly config: TrainerConfig;
-  private readonly programs = new Map<string, Promise<Program>>();
+  /** Compiled programs per dataset (by identity: names need not be unique), mode and batch size. */
+  private readonly programs = new Map<Dataset, Map<string, Promise<Program>>>();
   private readonly sums = new Variable('trainer.sums', [2], 'f32');
   private readonly shuffle: RandomStream;
   private epochsDone = 0;
@@ -89,11 +90,16 @@ export class Trainer {
 
   /** The compiled program for a mode, dataset and batch size (compiled once, then cached). */
   program(mode: Mode, data: Dataset, batch: number): Promise<Program> {
-    const key = `${mode}|${data.name}|${batch}`;
-    let program = this.programs.get(key);
+    let forData = this.programs.get(data);
+    if (!forData) {
+      forData = new Map();
+      this.programs.set(data, forData);
+    }
+    const key = `${mode}|${batch}`;
+    let program = forData.get(key);
     if (!program) {
       program = Program.compile(this.device, this.buildGraph(mode, data, batch), { label: `${mode}[${batch}]` });
-      this.programs.set(key, program);
+      forData.set(key, program);
     }
     return program;
   }
