@@ -56,9 +56,11 @@ export interface OpDef<A = Record<string, never>> {
   readonly effect?: boolean;
 }
 
-/** An op whose attribute type has been erased, as graph nodes store it. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyOpDef = OpDef<any>;
+/**
+ * An op whose attribute type has been erased, as graph nodes store it. OpDef's members are declared
+ * as methods, whose parameters TypeScript checks bivariantly, so every OpDef<A> is one of these.
+ */
+export type AnyOpDef = OpDef<unknown>;
 
 export function defineOp<A = Record<string, never>>(def: OpDef<A>): OpDef<A> {
   return def;
