@@ -1,5 +1,6 @@
-// pow by a scalar exponent S. WGSL pow() is undefined for a negative base, so the sign is
-// handled here (nan comes from a private variable: WGSL constant expressions must be finite): integral exponents keep PyTorch results for negative bases; others give nan.
+// pow by a scalar exponent S. WGSL pow() is undefined for a negative base, so the sign is handled
+// here: integral exponents give PyTorch's results for negative bases, others give nan (from a
+// private variable, because WGSL constant expressions must be finite).
 var<private> NAN_BITS: u32 = 0x7fc00000u;
 fn op(a: f32) -> f32 {
   if (S == 2.0) { return a * a; }

@@ -148,4 +148,18 @@ describe('trainer', () => {
     expect((await trainer.evaluate(make(1))).loss).to.equal(0);
     expect((await trainer.evaluate(make(4))).loss).to.equal(9);
   });
+
+  it('reports accuracy only when the output scores the classes (no silent 0)', async () => {
+    const device = await testDevice();
+    const { Trainer } = await import('../src/node');
+    const { SGD } = await import('../src/train/optim/sgd');
+    const { mean } = await import('../src/ops/mean');
+    const data = new Dataset({ name: 'labelled', features: Float32Array.of(1, 2, 3, 4), featureShape: [1], targets: Int32Array.of(0, 1, 1, 0), classes: 2 });
+    const scorer = new Trainer(device, { model: new nn.Linear(1, 2), loss: (out, y) => (void y, mean(out)), optimizer: new SGD({ lr: 0.1 }), batchSize: 4 });
+    expect((await scorer.evaluate(data)).accuracy).to.be.a('number');
+    const regressor = new Trainer(device, { model: new nn.Linear(1, 1), loss: (out, y) => (void y, mean(out)), optimizer: new SGD({ lr: 0.1 }), batchSize: 4 });
+    const result = await regressor.evaluate(data);
+    expect(result).to.not.have.property('accuracy');
+    expect(result.loss).to.be.a('number');
+  });
 });

@@ -11,7 +11,6 @@ export interface ArgmaxAttrs {
   axis: number;
 }
 
-
 export const argmaxOp = defineOp<ArgmaxAttrs>({
   name: 'argmax',
   infer([x], { axis }) {

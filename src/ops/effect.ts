@@ -1,5 +1,4 @@
-// Helpers for in-place ops (optimizer updates, counters, accumulators): they produce no value, and
-// their dispatch count is a flat range over input 0.
+// In-place ops (optimizer updates, counters, accumulators) write their inputs and produce no value.
 import type { TensorMeta } from './op';
 
 /** What an in-place op "returns": nothing is stored, so a scalar placeholder. */

@@ -78,6 +78,8 @@ export class Trainer {
   /** Compiled programs per dataset (by identity: names need not be unique), mode and batch size. */
   private readonly programs = new Map<Dataset, Map<string, Promise<Program>>>();
   private readonly sums = new Variable('trainer.sums', [2], 'f32');
+  /** Evaluation programs that count correct predictions (class labels and [batch, classes] outputs). */
+  private readonly accuracyMeasured = new WeakSet<Program>();
   private readonly shuffle: RandomStream;
   private epochsDone = 0;
 
@@ -98,13 +100,17 @@ export class Trainer {
     const key = `${mode}|${batch}`;
     let program = forData.get(key);
     if (!program) {
-      program = Program.compile(this.device, this.buildGraph(mode, data, batch), { label: `${mode}[${batch}]` });
+      const { graph, accuracy } = this.buildGraph(mode, data, batch);
+      program = Program.compile(this.device, graph, { label: `${mode}[${batch}]` }).then((compiled) => {
+        if (accuracy) this.accuracyMeasured.add(compiled);
+        return compiled;
+      });
       forData.set(key, program);
     }
     return program;
   }
 
-  private buildGraph(mode: Mode, data: Dataset, batch: number): Graph {
+  private buildGraph(mode: Mode, data: Dataset, batch: number): { graph: Graph; accuracy: boolean } {
     const g = new Graph();
     const order = g.variable(data.order);
     const cursor = g.variable(data.cursor);
@@ -117,26 +123,24 @@ export class Trainer {
     if (mode === 'train') {
       const params = this.config.model.parameters().map((v) => g.variable(v));
       this.config.optimizer.addUpdates(g, params, grad(loss, params));
-    } else if (data.classes !== null && output.shape.length === 2) {
+    } else if (measuresAccuracy(data, output)) {
       accumulate(sums, accuracy(output, y), SUM_CORRECT, batch);
     }
     accumulate(sums, loss, SUM_LOSS, batch);
     counterAdd(cursor, batch);
-    return g;
+    return { graph: g, accuracy: mode === 'eval' && measuresAccuracy(data, output) };
   }
 
-  /** Batch sizes of one pass: full batches, then the remainder unless dropped. */
-  private passPlan(count: number, batch: number, dropLast: boolean): { full: number; tail: number } {
-    const b = Math.min(batch, count);
-    const full = Math.floor(count / b);
-    const tail = dropLast ? 0 : count - full * b;
-    return { full, tail };
+  /** One pass over `count` examples: full batches (no larger than the data), then the remainder unless dropped. */
+  private passPlan(count: number, requested: number, dropLast: boolean): { batch: number; full: number; tail: number } {
+    const batch = Math.min(requested, count);
+    const full = Math.floor(count / batch);
+    return { batch, full, tail: dropLast ? 0 : count - full * batch };
   }
 
   async fit(data: Dataset, options: FitOptions = {}): Promise<EpochResult[]> {
     const epochs = options.epochs ?? 1;
-    const batch = Math.min(this.config.batchSize, data.count);
-    const { full, tail } = this.passPlan(data.count, batch, options.dropLast ?? false);
+    const { batch, full, tail } = this.passPlan(data.count, this.config.batchSize, options.dropLast ?? false);
     const examples = full * batch + tail;
     const train = await this.program('train', data, batch);
     const trainTail = tail > 0 ? await this.program('train', data, tail) : null;
@@ -171,8 +175,7 @@ export class Trainer {
 
   /** Mean loss (and accuracy, for class labels) over the whole dataset, in evaluation mode. */
   async evaluate(data: Dataset, options: { batchSize?: number } = {}): Promise<Evaluation> {
-    const batch = Math.min(options.batchSize ?? this.config.batchSize, data.count);
-    const { full, tail } = this.passPlan(data.count, batch, false);
+    const { batch, full, tail } = this.passPlan(data.count, options.batchSize ?? this.config.batchSize, false);
     const program = await this.program('eval', data, batch);
     const tailProgram = tail > 0 ? await this.program('eval', data, tail) : null;
     data.startEpoch(null);
@@ -181,7 +184,7 @@ export class Trainer {
     tailProgram?.run();
     const [lossSum, correct] = await this.sums.read();
     const result: Evaluation = { loss: lossSum! / data.count };
-    if (data.classes !== null) result.accuracy = correct! / data.count;
+    if (this.accuracyMeasured.has(program)) result.accuracy = correct! / data.count;
     return result;
   }
 
@@ -189,6 +192,11 @@ export class Trainer {
   async describe(data: Dataset): Promise<string> {
     return (await this.program('train', data, Math.min(this.config.batchSize, data.count))).describe();
   }
+}
+
+/** Accuracy is defined for class labels scored by a [batch, classes] output. */
+function measuresAccuracy(data: Dataset, output: Tensor): boolean {
+  return data.classes !== null && output.shape.length === 2 && output.shape[1] === data.classes;
 }
 
 export function compile(device: Device, config: TrainerConfig): Trainer {
