@@ -18,3 +18,8 @@ export { parseIdx, parseImagesAndLabels, type IdxData } from './train/data/idx';
 export { Trainer, compile, type TrainerConfig, type FitOptions, type Progress, type Evaluation, type EpochResult, type LossFn } from './train/trainer';
 export { manualSeed, RandomStream } from './random/philox';
 export * as loss from './train/losses';
+export { encodeSafetensors, decodeSafetensors, saveCheckpoint, loadCheckpoint, CheckpointError, type NamedTensor, type DecodedSafetensors } from './train/checkpoint';
+export { MNIST_MEAN, MNIST_STD, MNIST_NETS, mnistNet, mnistDataset, setupMnist, mnistTrainFlops, type MnistNetWidths, type MnistOptions } from './train/recipes/mnist';
+export type { Conv2dOptions } from './ops/conv2d-geometry';
+export type { DropoutOptions } from './ops/dropout';
+export type { Size2 } from './ops/pool2d-window';

@@ -1,7 +1,11 @@
-// The `kiln` command line: kiln info | kiln train linreg | kiln train softmax.
+// The `kiln` command line: kiln info | kiln train linreg|softmax|mnist | kiln eval mnist | kiln data mnist.
 import { describeDevice } from './commands/info';
 import { trainLinregCommand } from './commands/train-linreg';
 import { trainSoftmaxCommand } from './commands/train-softmax';
+import { trainMnistCommand } from './commands/train-mnist';
+import { evalMnistCommand } from './commands/eval-mnist';
+import { dataOptions } from './commands/mnist-data';
+import { dataMnistCommand, MNIST_MIRROR } from './commands/data-mnist';
 import { optionHelp, parseOptions, UsageError, type OptionSpec } from './args';
 import { openDevice } from '../device/node';
 import type { Device } from '../device/device';
@@ -13,11 +17,16 @@ const common: Record<string, OptionSpec> = {
   help: { type: 'boolean', help: 'show this help' },
 };
 
-interface Command {
+type CommandOptions = Record<string, string | number | boolean | undefined>;
+
+// Commands that never touch the GPU say needsDevice: false, so they run where no adapter opens.
+type Command = {
   summary: string;
   options: Record<string, OptionSpec>;
-  run: (device: Device, options: Record<string, string | number | boolean | undefined>) => Promise<void>;
-}
+} & (
+  | { needsDevice?: true; run: (device: Device, options: CommandOptions) => Promise<void> }
+  | { needsDevice: false; run: (options: CommandOptions) => Promise<void> }
+);
 
 const commands: Record<string, Command> = {
   info: {
@@ -41,6 +50,38 @@ const commands: Record<string, Command> = {
     },
     run: trainSoftmaxCommand,
   },
+  'train mnist': {
+    summary: "the PyTorch MNIST example's CNN, trained on the GPU (the main job)",
+    options: {
+      epochs: { type: 'number', default: 2, help: 'passes over the training set' },
+      'batch-size': { type: 'number', default: 64, help: 'images per step' },
+      lr: { type: 'number', default: 0.025, help: 'learning rate' },
+      momentum: { type: 'number', default: 0.9, help: 'SGD momentum' },
+      limit: { type: 'number', help: 'train on the first N training images only' },
+      save: { type: 'string', help: 'write the trained weights to FILE (safetensors, PyTorch names)' },
+      ...dataOptions,
+    },
+    run: trainMnistCommand,
+  },
+  'eval mnist': {
+    summary: 'test loss and accuracy of a checkpoint saved by kiln train mnist --save',
+    options: {
+      load: { type: 'string', help: 'the safetensors checkpoint to evaluate' },
+      'batch-size': { type: 'number', default: 1000, help: 'images per step' },
+      ...dataOptions,
+    },
+    run: evalMnistCommand,
+  },
+  'data mnist': {
+    summary: 'download the four MNIST files and check their md5s (no GPU needed)',
+    needsDevice: false,
+    options: {
+      download: { type: 'string', help: 'folder to put the files in (created if missing; required)' },
+      mirror: { type: 'string', default: MNIST_MIRROR, help: 'base URL the files are fetched from' },
+      manifest: { type: 'string', help: 'JSON file { "<file name>": "<md5 hex>" } (default: the four official MNIST files)' },
+    },
+    run: dataMnistCommand,
+  },
 };
 
 function usage(): string {
@@ -58,13 +99,18 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const command = commands[name]!;
-  const specs = { ...command.options, ...common };
+  // --adapter and --seed mean nothing to a command without a device, so it does not offer them.
+  const specs = { ...command.options, ...(command.needsDevice === false ? { help: common['help']! } : common) };
   const { options, positional } = parseOptions(argv.slice(name.split(' ').length), specs);
   if (options['help']) {
     console.log(`kiln ${name}: ${command.summary}\n\noptions:\n${optionHelp(specs)}`);
     return 0;
   }
   if (positional.length) throw new UsageError(`unexpected argument '${positional[0]}'`);
+  if (command.needsDevice === false) {
+    await command.run(options);
+    return 0;
+  }
   const device = await openDevice({ ...(options['adapter'] !== undefined ? { adapter: String(options['adapter']) } : {}) });
   try {
     await command.run(device, options);

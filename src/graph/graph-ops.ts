@@ -4,19 +4,24 @@ import { accuracy } from '../ops/accuracy';
 import { add } from '../ops/add';
 import { argmax } from '../ops/argmax';
 import { broadcastTo } from '../ops/broadcast-to';
+import { conv2d } from '../ops/conv2d';
+import type { Conv2dOptions } from '../ops/conv2d-geometry';
 import { crossEntropy } from '../ops/cross-entropy';
 import { div } from '../ops/div';
+import { dropout, type DropoutOptions } from '../ops/dropout';
 import { equal } from '../ops/equal';
 import { exp } from '../ops/exp';
 import { log } from '../ops/log';
 import { logSoftmax } from '../ops/log-softmax';
 import { matmul, type MatmulOptions } from '../ops/matmul';
 import { max } from '../ops/max';
+import { maxPool2d } from '../ops/max-pool2d';
 import { mean } from '../ops/mean';
 import { mseLoss } from '../ops/mse-loss';
 import { mul } from '../ops/mul';
 import { neg } from '../ops/neg';
 import { nllLoss } from '../ops/nll-loss';
+import type { Size2 } from '../ops/pool2d-window';
 import { pow, square } from '../ops/pow';
 import type { Axes } from '../ops/reduce';
 import { relu } from '../ops/relu';
@@ -64,12 +69,16 @@ declare module './graph' {
     accuracy(logits: T, labels: T): T;
     grad(loss: T, wrt: readonly T[]): T[];
     matmul(a: T, b: T, options?: MatmulOptions): T;
+    maxPool2d(x: T, kernel: Size2, stride?: Size2, padding?: Size2, dilation?: Size2): T;
+    dropout(x: T, step: T, options: DropoutOptions): T;
+    conv2d(x: T, weight: T, bias?: T | null, options?: Conv2dOptions): T;
   }
 }
 
 Object.assign(Graph.prototype, {
   add, sub, mul, div, neg, exp, log, pow, square, relu, sigmoid, tanh, equal, broadcastTo,
   sum, mean, max, reshape, flatten, grad,
-  matmul,
+  matmul, conv2d,
   softmax, logSoftmax, nllLoss, crossEntropy, mseLoss, argmax, accuracy,
+  maxPool2d, dropout,
 });

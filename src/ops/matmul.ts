@@ -4,7 +4,8 @@
 import code from '../../shaders/matmul.wgsl';
 import { fmt, ShapeError, type Shape } from '../graph/shape';
 import type { Tensor } from '../graph/tensor';
-import { defineOp, dispatch1d, WORKGROUP_1D, type KernelCall } from './op';
+import { gemmWorkgroups } from './gemm-dispatch';
+import { defineOp, type KernelCall } from './op';
 
 export interface MatmulOptions {
   /** Use the transpose of `a`: a is stored [K,M]. */
@@ -21,9 +22,6 @@ export interface MatmulAttrs {
 /** Rows and columns of C computed by one invocation: must match TM and TN of the shader. */
 const TILE_ROWS = 16;
 const TILE_COLS = 8;
-/** Fewer workgroups than this leave CPU threads of a software adapter idle: smaller groups then. */
-const MIN_WORKGROUPS = 4;
-const SMALLEST_WORKGROUP = 16;
 
 /** [rows, columns] of op(x): the operand as the product reads it. */
 const asRead = (shape: Shape, transposed: boolean): [number, number] => (transposed ? [shape[1]!, shape[0]!] : [shape[0]!, shape[1]!]);
@@ -50,16 +48,14 @@ export const matmulOp = defineOp<MatmulAttrs>({
   lower(node, attrs): KernelCall[] {
     const [m, n] = [node.shape[0]!, node.shape[1]!];
     const k = asRead(node.inputs[0]!.shape, attrs.transposeA)[1];
-    const tiles = Math.ceil(m / TILE_ROWS) * Math.ceil(n / TILE_COLS);
-    let size = WORKGROUP_1D;
-    while (size > SMALLEST_WORKGROUP && Math.ceil(tiles / size) < MIN_WORKGROUPS) size /= 2;
+    const { workgroups, size } = gemmWorkgroups(Math.ceil(m / TILE_ROWS) * Math.ceil(n / TILE_COLS));
     return [
       {
         label: 'matmul',
         code,
         constants: { M: m, N: n, K: k, TRANS_A: attrs.transposeA ? 1 : 0, TRANS_B: attrs.transposeB ? 1 : 0, WG: size },
         bindings: [{ input: 0 }, { input: 1 }, { output: true }],
-        workgroups: dispatch1d(tiles, size),
+        workgroups,
       },
     ];
   },

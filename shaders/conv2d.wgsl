@@ -1,0 +1,102 @@
+// conv2d forward as an implicit GEMM: out[CO, pixels] = weight[CO, C*KH*KW] x im2col(x)[C*KH*KW, pixels]
+// plus bias, where pixels runs over (n, oh, ow) and im2col is never built: each invocation gathers the
+// 8 input values of its 8 output pixels for each k = (ci, kh, kw) straight from x (NCHW).
+// The register tile (16 output channels x 8 pixels) and its store come from shaders/gemm_tile.wgsl.
+//
+// An output pixel's input window starts at x[n, 0, oh*SH - PH, ow*SW - PW]; tap (ci, kh, kw) adds
+// ci*H*W + kh*DH*W + kw*DW to that offset, the same for all 8 pixels, so the inner loop is one add
+// per load. Without padding every tap is inside the image (the output size guarantees it) and the
+// PADDED checks compile away.
+
+override B: u32;
+override C: u32;
+override H: u32;
+override W: u32;
+override CO: u32;
+override KH: u32;
+override KW: u32;
+override SH: u32;
+override SW: u32;
+override PH: u32;
+override PW: u32;
+override DH: u32;
+override DW: u32;
+override OH: u32;
+override OW: u32;
+override PADDED: bool = false;
+override HAS_BIAS: bool = false;
+override WG: u32 = 64u;
+
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+// The weight [CO, C, KH, KW]: rows of the GEMM's left operand.
+@group(0) @binding(1) var<storage, read> a: array<f32>;
+// [CO]; without a bias the weight is bound here again and never read.
+@group(0) @binding(2) var<storage, read> bias: array<f32>;
+@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+
+// The 4 input values of tap offset `off` for pixels whose window offsets are `base` (rows ih, columns iw).
+fn gather(base: vec4<i32>, off: i32, ih: vec4<i32>, iw: vec4<i32>) -> vec4<f32> {
+  let o = base + vec4<i32>(off);
+  if (!PADDED) {
+    return vec4<f32>(x[o.x], x[o.y], x[o.z], x[o.w]);
+  }
+  let inside = (ih >= vec4<i32>(0)) & (ih < vec4<i32>(i32(H))) & (iw >= vec4<i32>(0)) & (iw < vec4<i32>(i32(W)));
+  let safe = select(vec4<i32>(0), o, inside);
+  return select(vec4<f32>(0.0), vec4<f32>(x[safe.x], x[safe.y], x[safe.z], x[safe.w]), inside);
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let idx = flatIndex(gid, groups);
+  let pixels = B * OH * OW;
+  let colTiles = (pixels + TILE_N - 1u) / TILE_N;
+  if (idx >= colTiles * ((CO + TILE_M - 1u) / TILE_M)) { return; }
+  // Neighbouring invocations take neighbouring pixels of the same output channels.
+  let row0 = (idx / colTiles) * TILE_M;
+  let p0 = (idx % colTiles) * TILE_N;
+  let ra = tileRows(row0, CO, C * KH * KW);
+
+  // The tile's 8 pixels (clamped to the last; the duplicates are not stored).
+  let lanes = vec4<u32>(0u, 1u, 2u, 3u);
+  let pa = min(vec4<u32>(p0) + lanes, vec4<u32>(pixels - 1u));
+  let pb = min(vec4<u32>(p0 + 4u) + lanes, vec4<u32>(pixels - 1u));
+  let ohw = OH * OW;
+  let na = pa / ohw;
+  let nb = pb / ohw;
+  let qa = pa % ohw;
+  let qb = pb % ohw;
+  let iha = vec4<i32>((qa / OW) * SH) - vec4<i32>(i32(PH));
+  let ihb = vec4<i32>((qb / OW) * SH) - vec4<i32>(i32(PH));
+  let iwa = vec4<i32>((qa % OW) * SW) - vec4<i32>(i32(PW));
+  let iwb = vec4<i32>((qb % OW) * SW) - vec4<i32>(i32(PW));
+  let basea = vec4<i32>(na * (C * H * W)) + iha * i32(W) + iwa;
+  let baseb = vec4<i32>(nb * (C * H * W)) + ihb * i32(W) + iwb;
+
+  var acc: Acc;
+  var k = 0u;
+  for (var ci = 0u; ci < C; ci++) {
+    for (var kh = 0u; kh < KH; kh++) {
+      let dh = i32(kh * DH);
+      let rowOff = i32(ci * H * W) + dh * i32(W);
+      for (var kw = 0u; kw < KW; kw++) {
+        let dw = i32(kw * DW);
+        let y0 = gather(basea, rowOff + dw, iha + vec4<i32>(dh), iwa + vec4<i32>(dw));
+        let y1 = gather(baseb, rowOff + dw, ihb + vec4<i32>(dh), iwb + vec4<i32>(dw));
+        accumulateTile(&acc, ra, k, y0, y1);
+        k++;
+      }
+    }
+  }
+
+  if (HAS_BIAS) {
+    var v: array<f32, 16>;
+    for (var r = 0u; r < TILE_M; r++) { v[r] = bias[min(row0 + r, CO - 1u)]; }
+    addRowValues(&acc, v);
+  }
+  // out[n, co, oh, ow] = out[co * OH*OW + (n * CO * OH*OW + oh*OW + ow)].
+  var cols: TileColumns;
+  cols.col0 = na * (CO * ohw) + qa;
+  cols.col1 = nb * (CO * ohw) + qb;
+  cols.count = min(TILE_N, pixels - p0);
+  storeTile(&acc, row0, CO, ohw, cols);
+}

@@ -1,0 +1,101 @@
+// The input gradient of conv2d as an implicit GEMM:
+//   dx[ci, (n, ih, iw)] = sum over (co, kh, kw) of weight[co, ci, kh, kw] * dy[n, co, oh, ow]
+// where oh = (ih + PH - kh*DH) / SH and ow likewise, for the taps where that division is exact and
+// lands inside dy. Each invocation computes 16 input channels x 8 input pixels (shaders/gemm_tile.wgsl);
+// for each tap (kh, kw) it works out which of its pixels receive from dy and where, once, then loops
+// over the output channels with one add per load. Gathering (rather than scattering dy into dx)
+// needs no atomics and gives every element one writer.
+
+override B: u32;
+override C: u32;
+override H: u32;
+override W: u32;
+override CO: u32;
+override KH: u32;
+override KW: u32;
+override SH: u32;
+override SW: u32;
+override PH: u32;
+override PW: u32;
+override DH: u32;
+override DW: u32;
+override OH: u32;
+override OW: u32;
+override WG: u32 = 64u;
+
+@group(0) @binding(0) var<storage, read> dy: array<f32>;
+// The weight [CO, C, KH, KW]: row ci of the GEMM's left operand starts at ci*KH*KW.
+@group(0) @binding(1) var<storage, read> a: array<f32>;
+@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+
+struct Taps {
+  // Offset in dy of (n, 0, oh, ow) for each pixel, and whether the tap reaches dy at all.
+  offset: vec4<i32>,
+  inside: vec4<bool>,
+}
+
+fn taps(n: vec4<u32>, ih: vec4<i32>, iw: vec4<i32>, kh: u32, kw: u32) -> Taps {
+  let th = ih + vec4<i32>(i32(PH) - i32(kh * DH));
+  let tw = iw + vec4<i32>(i32(PW) - i32(kw * DW));
+  let sh = vec4<i32>(i32(SH));
+  let sw = vec4<i32>(i32(SW));
+  let oh = th / sh;
+  let ow = tw / sw;
+  var t: Taps;
+  t.inside = (th >= vec4<i32>(0)) & (tw >= vec4<i32>(0)) & (th % sh == vec4<i32>(0)) & (tw % sw == vec4<i32>(0))
+    & (oh < vec4<i32>(i32(OH))) & (ow < vec4<i32>(i32(OW)));
+  t.offset = select(vec4<i32>(0), vec4<i32>(n * (CO * OH * OW)) + oh * i32(OW) + ow, t.inside);
+  return t;
+}
+
+fn gather(t: Taps, off: i32) -> vec4<f32> {
+  let o = t.offset + vec4<i32>(off);
+  return select(vec4<f32>(0.0), vec4<f32>(dy[o.x], dy[o.y], dy[o.z], dy[o.w]), t.inside);
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let idx = flatIndex(gid, groups);
+  let pixels = B * H * W;
+  let colTiles = (pixels + TILE_N - 1u) / TILE_N;
+  if (idx >= colTiles * ((C + TILE_M - 1u) / TILE_M)) { return; }
+  let row0 = (idx / colTiles) * TILE_M;
+  let p0 = (idx % colTiles) * TILE_N;
+  let kk = KH * KW;
+  let ra = tileRows(row0, C, kk);
+
+  let lanes = vec4<u32>(0u, 1u, 2u, 3u);
+  let pa = min(vec4<u32>(p0) + lanes, vec4<u32>(pixels - 1u));
+  let pb = min(vec4<u32>(p0 + 4u) + lanes, vec4<u32>(pixels - 1u));
+  let hw = H * W;
+  let na = pa / hw;
+  let nb = pb / hw;
+  let qa = pa % hw;
+  let qb = pb % hw;
+  let iha = vec4<i32>(qa / W);
+  let ihb = vec4<i32>(qb / W);
+  let iwa = vec4<i32>(qa % W);
+  let iwb = vec4<i32>(qb % W);
+
+  let ohw = i32(OH * OW);
+  var acc: Acc;
+  for (var kh = 0u; kh < KH; kh++) {
+    for (var kw = 0u; kw < KW; kw++) {
+      let ta = taps(na, iha, iwa, kh, kw);
+      let tb = taps(nb, ihb, iwb, kh, kw);
+      // weight[co, ci, kh, kw] is at ra[ci] + co*C*KH*KW + kh*KW + kw.
+      var o = kh * KW + kw;
+      for (var co = 0; co < i32(CO); co++) {
+        accumulateTile(&acc, ra, o, gather(ta, co * ohw), gather(tb, co * ohw));
+        o += C * kk;
+      }
+    }
+  }
+
+  // dx[n, ci, ih, iw] = out[ci * H*W + (n * C * H*W + ih*W + iw)].
+  var cols: TileColumns;
+  cols.col0 = na * (C * hw) + qa;
+  cols.col1 = nb * (C * hw) + qb;
+  cols.count = min(TILE_N, pixels - p0);
+  storeTile(&acc, row0, C, hw, cols);
+}

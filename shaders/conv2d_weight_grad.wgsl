@@ -1,0 +1,103 @@
+// The weight gradient of conv2d as an implicit GEMM with split-K:
+//   dw[co, (ci, kh, kw)] = sum over (n, oh, ow) of dy[n, co, oh, ow] * x[n, ci, oh*SH - PH + kh*DH, ow*SW - PW + kw*DW]
+// The sum runs over every output pixel of the batch, far longer than the output is wide (a 3x3
+// filter bank has only CO*C*9 weights), so it is split into SPLITS ranges, each summed by its own
+// invocations into partials[split, co, ci, kh, kw]; the op's lowering adds the partials up after.
+// Never one thread per weight: each invocation computes 16 output channels x 8 taps
+// (shaders/gemm_tile.wgsl) over its range.
+
+override B: u32;
+override C: u32;
+override H: u32;
+override W: u32;
+override CO: u32;
+override KH: u32;
+override KW: u32;
+override SH: u32;
+override SW: u32;
+override PH: u32;
+override PW: u32;
+override DH: u32;
+override DW: u32;
+override OH: u32;
+override OW: u32;
+override PADDED: bool = false;
+override SPLITS: u32 = 1u;
+override WG: u32 = 64u;
+
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+// dy [B, CO, OH, OW]: row co of the GEMM's left operand starts at co*OH*OW within each image.
+@group(0) @binding(1) var<storage, read> a: array<f32>;
+@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+
+fn gather(pix: i32, off: vec4<i32>, ih: vec4<i32>, iw: vec4<i32>) -> vec4<f32> {
+  let o = vec4<i32>(pix) + off;
+  if (!PADDED) {
+    return vec4<f32>(x[o.x], x[o.y], x[o.z], x[o.w]);
+  }
+  let inside = (ih >= vec4<i32>(0)) & (ih < vec4<i32>(i32(H))) & (iw >= vec4<i32>(0)) & (iw < vec4<i32>(i32(W)));
+  let safe = select(vec4<i32>(0), o, inside);
+  return select(vec4<f32>(0.0), vec4<f32>(x[safe.x], x[safe.y], x[safe.z], x[safe.w]), inside);
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let idx = flatIndex(gid, groups);
+  let taps = C * KH * KW;
+  let colTiles = (taps + TILE_N - 1u) / TILE_N;
+  let tiles = colTiles * ((CO + TILE_M - 1u) / TILE_M);
+  if (idx >= tiles * SPLITS) { return; }
+  let split = idx / tiles;
+  let tile = idx % tiles;
+  let row0 = (tile / colTiles) * TILE_M;
+  let q0 = (tile % colTiles) * TILE_N;
+  let ohw = OH * OW;
+  let ra = tileRows(row0, CO, ohw);
+
+  // The tile's 8 taps (ci, kh, kw), clamped to the last: their offsets in x relative to the window
+  // origin (n, 0, oh*SH, ow*SW), and their row and column shifts for the padding checks.
+  let lanes = vec4<u32>(0u, 1u, 2u, 3u);
+  let qa = min(vec4<u32>(q0) + lanes, vec4<u32>(taps - 1u));
+  let qb = min(vec4<u32>(q0 + 4u) + lanes, vec4<u32>(taps - 1u));
+  let kk = KH * KW;
+  let dha = vec4<i32>(((qa % kk) / KW) * DH) - vec4<i32>(i32(PH));
+  let dhb = vec4<i32>(((qb % kk) / KW) * DH) - vec4<i32>(i32(PH));
+  let dwa = vec4<i32>((qa % KW) * DW) - vec4<i32>(i32(PW));
+  let dwb = vec4<i32>((qb % KW) * DW) - vec4<i32>(i32(PW));
+  let offa = vec4<i32>((qa / kk) * (H * W)) + dha * i32(W) + dwa;
+  let offb = vec4<i32>((qb / kk) * (H * W)) + dhb * i32(W) + dwb;
+
+  // This split's range of (n, oh, ow), walked with counters rather than divisions.
+  let total = B * ohw;
+  let chunk = (total + SPLITS - 1u) / SPLITS;
+  let k0 = min(split * chunk, total);
+  let k1 = min(k0 + chunk, total);
+  var n = k0 / ohw;
+  var oh = (k0 % ohw) / OW;
+  var ow = k0 % OW;
+  var acc: Acc;
+  for (var k = k0; k < k1; k++) {
+    let ih = i32(oh * SH);
+    let iw = i32(ow * SW);
+    let pix = i32(n * C * H * W) + ih * i32(W) + iw;
+    let y0 = gather(pix, offa, vec4<i32>(ih) + dha, vec4<i32>(iw) + dwa);
+    let y1 = gather(pix, offb, vec4<i32>(ih) + dhb, vec4<i32>(iw) + dwb);
+    accumulateTile(&acc, ra, n * CO * ohw + oh * OW + ow, y0, y1);
+    ow++;
+    if (ow == OW) {
+      ow = 0u;
+      oh++;
+      if (oh == OH) {
+        oh = 0u;
+        n++;
+      }
+    }
+  }
+
+  // partials[split, co, q] = out[co * taps + (split * CO * taps + q)].
+  var cols: TileColumns;
+  cols.col0 = vec4<u32>(split * CO * taps) + qa;
+  cols.col1 = vec4<u32>(split * CO * taps) + qb;
+  cols.count = min(TILE_N, taps - q0);
+  storeTile(&acc, row0, CO, taps, cols);
+}

@@ -1,0 +1,125 @@
+// The register tile shared by the implicit-GEMM kernels (conv2d forward, input gradient, weight
+// gradient): one invocation computes a 16 x 8 block of an output matrix whose 16 rows are read from
+// the storage buffer `a` (declared by the kernel that includes this snippet) and whose 8 columns
+// the kernel gathers itself, k by k, into two vec4s. Writes go to the kernel's `out`.
+//
+// The layout follows shaders/matmul.wgsl, and for the same reasons: no workgroup memory (barriers are
+// slow on software adapters), every row written out by hand (SwiftShader does not unroll loops, and
+// one dynamically indexed access keeps a whole array in memory instead of registers), and row offsets
+// clamped to the last row once, so the inner loop needs no bounds checks on `a`.
+
+const TILE_M = 16u;
+const TILE_N = 8u;
+
+// Row r of the block, columns 0-3 at [2r], columns 4-7 at [2r + 1].
+alias Acc = array<vec4<f32>, 32>;
+
+// Offsets in `a` of the block's 16 rows (clamped to row `rows - 1`), each `stride` apart.
+fn tileRows(row0: u32, rows: u32, stride: u32) -> array<u32, 16> {
+  var ra: array<u32, 16>;
+  let last = rows - 1u;
+  ra[0] = min(row0, last) * stride;
+  ra[1] = min(row0 + 1u, last) * stride;
+  ra[2] = min(row0 + 2u, last) * stride;
+  ra[3] = min(row0 + 3u, last) * stride;
+  ra[4] = min(row0 + 4u, last) * stride;
+  ra[5] = min(row0 + 5u, last) * stride;
+  ra[6] = min(row0 + 6u, last) * stride;
+  ra[7] = min(row0 + 7u, last) * stride;
+  ra[8] = min(row0 + 8u, last) * stride;
+  ra[9] = min(row0 + 9u, last) * stride;
+  ra[10] = min(row0 + 10u, last) * stride;
+  ra[11] = min(row0 + 11u, last) * stride;
+  ra[12] = min(row0 + 12u, last) * stride;
+  ra[13] = min(row0 + 13u, last) * stride;
+  ra[14] = min(row0 + 14u, last) * stride;
+  ra[15] = min(row0 + 15u, last) * stride;
+  return ra;
+}
+
+// One k: a[ra[r] + o] for the 16 rows times the 8 gathered column values y0, y1.
+fn accumulateTile(acc: ptr<function, Acc>, ra: array<u32, 16>, o: u32, y0: vec4<f32>, y1: vec4<f32>) {
+  let x0 = a[ra[0] + o]; (*acc)[0] += x0 * y0; (*acc)[1] += x0 * y1;
+  let x1 = a[ra[1] + o]; (*acc)[2] += x1 * y0; (*acc)[3] += x1 * y1;
+  let x2 = a[ra[2] + o]; (*acc)[4] += x2 * y0; (*acc)[5] += x2 * y1;
+  let x3 = a[ra[3] + o]; (*acc)[6] += x3 * y0; (*acc)[7] += x3 * y1;
+  let x4 = a[ra[4] + o]; (*acc)[8] += x4 * y0; (*acc)[9] += x4 * y1;
+  let x5 = a[ra[5] + o]; (*acc)[10] += x5 * y0; (*acc)[11] += x5 * y1;
+  let x6 = a[ra[6] + o]; (*acc)[12] += x6 * y0; (*acc)[13] += x6 * y1;
+  let x7 = a[ra[7] + o]; (*acc)[14] += x7 * y0; (*acc)[15] += x7 * y1;
+  let x8 = a[ra[8] + o]; (*acc)[16] += x8 * y0; (*acc)[17] += x8 * y1;
+  let x9 = a[ra[9] + o]; (*acc)[18] += x9 * y0; (*acc)[19] += x9 * y1;
+  let x10 = a[ra[10] + o]; (*acc)[20] += x10 * y0; (*acc)[21] += x10 * y1;
+  let x11 = a[ra[11] + o]; (*acc)[22] += x11 * y0; (*acc)[23] += x11 * y1;
+  let x12 = a[ra[12] + o]; (*acc)[24] += x12 * y0; (*acc)[25] += x12 * y1;
+  let x13 = a[ra[13] + o]; (*acc)[26] += x13 * y0; (*acc)[27] += x13 * y1;
+  let x14 = a[ra[14] + o]; (*acc)[28] += x14 * y0; (*acc)[29] += x14 * y1;
+  let x15 = a[ra[15] + o]; (*acc)[30] += x15 * y0; (*acc)[31] += x15 * y1;
+}
+
+// Where the block's columns go: out[row * rowStride + col[j]] for the first `count` columns.
+struct TileColumns {
+  col0: vec4<u32>,
+  col1: vec4<u32>,
+  count: u32,
+}
+
+fn storeRow(base: u32, cols: TileColumns, v0: vec4<f32>, v1: vec4<f32>) {
+  if (cols.count == 8u) {
+    out[base + cols.col0.x] = v0.x; out[base + cols.col0.y] = v0.y; out[base + cols.col0.z] = v0.z; out[base + cols.col0.w] = v0.w;
+    out[base + cols.col1.x] = v1.x; out[base + cols.col1.y] = v1.y; out[base + cols.col1.z] = v1.z; out[base + cols.col1.w] = v1.w;
+    return;
+  }
+  if (cols.count > 0u) { out[base + cols.col0.x] = v0.x; }
+  if (cols.count > 1u) { out[base + cols.col0.y] = v0.y; }
+  if (cols.count > 2u) { out[base + cols.col0.z] = v0.z; }
+  if (cols.count > 3u) { out[base + cols.col0.w] = v0.w; }
+  if (cols.count > 4u) { out[base + cols.col1.x] = v1.x; }
+  if (cols.count > 5u) { out[base + cols.col1.y] = v1.y; }
+  if (cols.count > 6u) { out[base + cols.col1.z] = v1.z; }
+}
+
+// Rows row0.. of the block (those below `rows`), row r at out offset (row0 + r) * rowStride + col.
+fn storeTile(acc: ptr<function, Acc>, row0: u32, rows: u32, rowStride: u32, cols: TileColumns) {
+  if (row0 + 0u < rows) { storeRow((row0 + 0u) * rowStride, cols, (*acc)[0], (*acc)[1]); }
+  if (row0 + 1u < rows) { storeRow((row0 + 1u) * rowStride, cols, (*acc)[2], (*acc)[3]); }
+  if (row0 + 2u < rows) { storeRow((row0 + 2u) * rowStride, cols, (*acc)[4], (*acc)[5]); }
+  if (row0 + 3u < rows) { storeRow((row0 + 3u) * rowStride, cols, (*acc)[6], (*acc)[7]); }
+  if (row0 + 4u < rows) { storeRow((row0 + 4u) * rowStride, cols, (*acc)[8], (*acc)[9]); }
+  if (row0 + 5u < rows) { storeRow((row0 + 5u) * rowStride, cols, (*acc)[10], (*acc)[11]); }
+  if (row0 + 6u < rows) { storeRow((row0 + 6u) * rowStride, cols, (*acc)[12], (*acc)[13]); }
+  if (row0 + 7u < rows) { storeRow((row0 + 7u) * rowStride, cols, (*acc)[14], (*acc)[15]); }
+  if (row0 + 8u < rows) { storeRow((row0 + 8u) * rowStride, cols, (*acc)[16], (*acc)[17]); }
+  if (row0 + 9u < rows) { storeRow((row0 + 9u) * rowStride, cols, (*acc)[18], (*acc)[19]); }
+  if (row0 + 10u < rows) { storeRow((row0 + 10u) * rowStride, cols, (*acc)[20], (*acc)[21]); }
+  if (row0 + 11u < rows) { storeRow((row0 + 11u) * rowStride, cols, (*acc)[22], (*acc)[23]); }
+  if (row0 + 12u < rows) { storeRow((row0 + 12u) * rowStride, cols, (*acc)[24], (*acc)[25]); }
+  if (row0 + 13u < rows) { storeRow((row0 + 13u) * rowStride, cols, (*acc)[26], (*acc)[27]); }
+  if (row0 + 14u < rows) { storeRow((row0 + 14u) * rowStride, cols, (*acc)[28], (*acc)[29]); }
+  if (row0 + 15u < rows) { storeRow((row0 + 15u) * rowStride, cols, (*acc)[30], (*acc)[31]); }
+}
+
+// Adds a per-row value (a bias) to every column of the block: row r gets v[r].
+fn addRowValues(acc: ptr<function, Acc>, v: array<f32, 16>) {
+  (*acc)[0] += v[0]; (*acc)[1] += v[0];
+  (*acc)[2] += v[1]; (*acc)[3] += v[1];
+  (*acc)[4] += v[2]; (*acc)[5] += v[2];
+  (*acc)[6] += v[3]; (*acc)[7] += v[3];
+  (*acc)[8] += v[4]; (*acc)[9] += v[4];
+  (*acc)[10] += v[5]; (*acc)[11] += v[5];
+  (*acc)[12] += v[6]; (*acc)[13] += v[6];
+  (*acc)[14] += v[7]; (*acc)[15] += v[7];
+  (*acc)[16] += v[8]; (*acc)[17] += v[8];
+  (*acc)[18] += v[9]; (*acc)[19] += v[9];
+  (*acc)[20] += v[10]; (*acc)[21] += v[10];
+  (*acc)[22] += v[11]; (*acc)[23] += v[11];
+  (*acc)[24] += v[12]; (*acc)[25] += v[12];
+  (*acc)[26] += v[13]; (*acc)[27] += v[13];
+  (*acc)[28] += v[14]; (*acc)[29] += v[14];
+  (*acc)[30] += v[15]; (*acc)[31] += v[15];
+}
+
+// The flat invocation index: dispatches wider than 65,535 workgroups spread over x and y.
+fn flatIndex(gid: vec3<u32>, groups: vec3<u32>) -> u32 {
+  return gid.x + gid.y * groups.x * WG;
+}

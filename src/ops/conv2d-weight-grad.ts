@@ -1,0 +1,82 @@
+// The gradient of conv2d with respect to its weight (shaders/conv2d_weight_grad.wgsl): a GEMM whose
+// reduction runs over every output pixel of the batch. The op computes `splits` partial sums over
+// consecutive ranges of (n, oh, ow), [splits, CO, C, KH, KW], and conv2dWeightGrad() adds them with
+// a sum over the first axis, so a long reduction still spreads over many invocations.
+import gemmTile from '../../shaders/gemm_tile.wgsl';
+import source from '../../shaders/conv2d_weight_grad.wgsl';
+import { fmt, ShapeError } from '../graph/shape';
+import type { Tensor } from '../graph/tensor';
+import { forEachTap, geometry, geometryConstants, hasPadding, outputSize, type Conv2dAttrs, type Pair } from './conv2d-geometry';
+import { gemmWorkgroups } from './gemm-dispatch';
+import { defineOp } from './op';
+import { reshape } from './reshape';
+import { sum } from './sum';
+
+const code = `${gemmTile}\n${source}`;
+
+export interface Conv2dWeightGradAttrs extends Conv2dAttrs {
+  kernel: Pair;
+  splits: number;
+}
+
+/** Invocations worth having in flight; more splits past this only add partials to sum. */
+const TARGET_INVOCATIONS = 1024;
+/** Fewest output pixels summed by one invocation. */
+const MIN_CHUNK = 128;
+
+const weightShape = (x: readonly number[], dy: readonly number[], kernel: Pair) => [dy[1]!, x[1]!, kernel[0], kernel[1]];
+
+export const conv2dWeightGradOp = defineOp<Conv2dWeightGradAttrs>({
+  name: 'conv2d_weight_grad',
+  infer([x, dy], attrs) {
+    const [oh, ow] = outputSize('conv2d_weight_grad', [x!.shape[2]!, x!.shape[3]!], attrs.kernel, attrs);
+    if (dy!.shape.length !== 4 || dy!.shape[0] !== x!.shape[0] || dy!.shape[2] !== oh || dy!.shape[3] !== ow) {
+      throw new ShapeError(`conv2d_weight_grad: dy has shape ${fmt(dy!.shape)}, expected [${x!.shape[0]},CO,${oh},${ow}]`);
+    }
+    if (!Number.isInteger(attrs.splits) || attrs.splits < 1) throw new ShapeError(`conv2d_weight_grad: splits must be a positive integer, got ${attrs.splits}`);
+    return { shape: [attrs.splits, ...weightShape(x!.shape, dy!.shape, attrs.kernel)], dtype: 'f32' };
+  },
+  lower(node, attrs) {
+    const [x, dy] = node.inputs;
+    const g = geometry(x!.shape, weightShape(x!.shape, dy!.shape, attrs.kernel), attrs);
+    const tiles = Math.ceil(g.CO / 16) * Math.ceil((g.C * g.KH * g.KW) / 8);
+    const { workgroups, size } = gemmWorkgroups(tiles * attrs.splits);
+    return [
+      {
+        label: 'conv2d_weight_grad',
+        code,
+        constants: { ...geometryConstants(g), PADDED: hasPadding(attrs) ? 1 : 0, SPLITS: attrs.splits, WG: size },
+        bindings: [{ input: 0 }, { input: 1 }, { output: true }],
+        workgroups,
+      },
+    ];
+  },
+  cpu([x, dy], attrs, out) {
+    const g = geometry(x!.shape, weightShape(x!.shape, dy!.shape, attrs.kernel), attrs);
+    const taps = g.C * g.KH * g.KW;
+    const data = new Float64Array(attrs.splits * g.CO * taps);
+    const ohw = g.OH * g.OW;
+    const chunk = Math.ceil((g.B * ohw) / attrs.splits);
+    forEachTap(g, (n, oh, ow, kh, kw, ih, iw) => {
+      const split = Math.floor((n * ohw + oh * g.OW + ow) / chunk);
+      for (let co = 0; co < g.CO; co++) {
+        const d = dy!.data[((n * g.CO + co) * g.OH + oh) * g.OW + ow]!;
+        for (let ci = 0; ci < g.C; ci++) data[(split * g.CO + co) * taps + (ci * g.KH + kh) * g.KW + kw] += d * x!.data[((n * g.C + ci) * g.H + ih) * g.W + iw]!;
+      }
+    });
+    return { shape: out.shape, dtype: 'f32', data };
+  },
+});
+
+/** How many ranges the reduction over B*OH*OW output pixels is split into. */
+export function weightGradSplits(outCh: number, taps: number, pixels: number): number {
+  const tiles = Math.ceil(outCh / 16) * Math.ceil(taps / 8);
+  return Math.max(1, Math.min(Math.ceil(TARGET_INVOCATIONS / tiles), Math.floor(pixels / MIN_CHUNK)));
+}
+
+export function conv2dWeightGrad(x: Tensor, dy: Tensor, attrs: Conv2dAttrs, kernel: Pair, splits?: number): Tensor {
+  const n = splits ?? weightGradSplits(dy.shape[1]!, x.shape[1]! * kernel[0] * kernel[1], dy.shape[0]! * dy.shape[2]! * dy.shape[3]!);
+  const partials = x.graph.apply(conv2dWeightGradOp, [x, dy], { ...attrs, kernel, splits: n });
+  const shape = partials.shape.slice(1);
+  return n === 1 ? reshape(partials, shape) : sum(partials, [0]);
+}

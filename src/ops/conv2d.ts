@@ -1,0 +1,70 @@
+// 2-D convolution (cross-correlation, as torch.nn.functional.conv2d) of NCHW f32 tensors, with
+// stride, padding, dilation and an optional bias: shape inference, the implicit-GEMM kernel of
+// shaders/conv2d.wgsl, the gradient rule (two implicit-GEMM ops of their own, and a sum for the
+// bias) and the float64 reference.
+import gemmTile from '../../shaders/gemm_tile.wgsl';
+import source from '../../shaders/conv2d.wgsl';
+import { fmt, ShapeError } from '../graph/shape';
+import type { Tensor } from '../graph/tensor';
+import { check4d, convAttrs, forEachTap, geometry, geometryConstants, hasPadding, type Conv2dAttrs, type Conv2dOptions } from './conv2d-geometry';
+import { conv2dInputGrad } from './conv2d-input-grad';
+import { conv2dWeightGrad } from './conv2d-weight-grad';
+import { gemmWorkgroups } from './gemm-dispatch';
+import { defineOp } from './op';
+import { sum } from './sum';
+
+const code = `${gemmTile}\n${source}`;
+
+export const conv2dOp = defineOp<Conv2dAttrs>({
+  name: 'conv2d',
+  infer([x, w, b], attrs) {
+    check4d('conv2d', 'input', x!.shape);
+    check4d('conv2d', 'weight', w!.shape);
+    for (const [what, t] of [['input', x!], ['weight', w!], ['bias', b]] as const) {
+      if (t && t.dtype !== 'f32') throw new ShapeError(`conv2d: ${what} must be f32, got ${t.dtype}`);
+    }
+    if (x!.shape[1] !== w!.shape[1]) throw new ShapeError(`conv2d: input has ${x!.shape[1]} channels, weight expects ${w!.shape[1]}`);
+    if (b && (b.shape.length !== 1 || b.shape[0] !== w!.shape[0])) throw new ShapeError(`conv2d: bias has shape ${fmt(b.shape)}, expected [${w!.shape[0]}] (one per output channel)`);
+    const g = geometry(x!.shape, w!.shape, attrs);
+    return { shape: [g.B, g.CO, g.OH, g.OW], dtype: 'f32' };
+  },
+  lower(node, attrs) {
+    const [x, w, b] = node.inputs;
+    const g = geometry(x!.shape, w!.shape, attrs);
+    const tiles = Math.ceil(g.CO / 16) * Math.ceil((g.B * g.OH * g.OW) / 8);
+    const { workgroups, size } = gemmWorkgroups(tiles);
+    return [
+      {
+        label: 'conv2d',
+        code,
+        constants: { ...geometryConstants(g), PADDED: hasPadding(attrs) ? 1 : 0, HAS_BIAS: b ? 1 : 0, WG: size },
+        bindings: [{ input: 0 }, { input: 1 }, { input: b ? 2 : 1 }, { output: true }],
+        workgroups,
+      },
+    ];
+  },
+  grad({ inputs: [x, w, b], attrs, dy }) {
+    const dx = conv2dInputGrad(dy, w!, attrs, [x!.shape[2]!, x!.shape[3]!]);
+    const dw = conv2dWeightGrad(x!, dy, attrs, [w!.shape[2]!, w!.shape[3]!]);
+    return b ? [dx, dw, sum(dy, [0, 2, 3])] : [dx, dw];
+  },
+  cpu([x, w, b], attrs, out) {
+    const g = geometry(x!.shape, w!.shape, attrs);
+    const data = new Float64Array(g.B * g.CO * g.OH * g.OW);
+    const ohw = g.OH * g.OW;
+    forEachTap(g, (n, oh, ow, kh, kw, ih, iw) => {
+      for (let co = 0; co < g.CO; co++) {
+        let acc = 0;
+        for (let ci = 0; ci < g.C; ci++) acc += w!.data[((co * g.C + ci) * g.KH + kh) * g.KW + kw]! * x!.data[((n * g.C + ci) * g.H + ih) * g.W + iw]!;
+        data[(n * g.CO + co) * ohw + oh * g.OW + ow] += acc;
+      }
+    });
+    if (b) for (let i = 0; i < data.length; i++) data[i] += b.data[Math.floor(i / ohw) % g.CO]!;
+    return { shape: out.shape, dtype: 'f32', data };
+  },
+});
+
+/** torch.nn.functional.conv2d(x, weight, bias, stride, padding, dilation) for x [N,C,H,W], weight [CO,C,KH,KW]. */
+export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: Conv2dOptions = {}): Tensor {
+  return x.graph.apply(conv2dOp, bias ? [x, weight, bias] : [x, weight], convAttrs('conv2d', options));
+}

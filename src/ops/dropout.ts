@@ -1,0 +1,87 @@
+// Dropout driven by Philox on the GPU. Inputs: x (f32, any shape) and step (i32 [1], a counter the
+// layer advances once per training step). The keep mask is a pure function of (key, step, element),
+// so nothing is stored between forward and backward: the gradient is this same op applied to dy,
+// which regenerates the forward's mask (effects such as the step's counter_add run after every value
+// of a step, so both passes of one step read the same step value).
+import philox from '../../shaders/philox.wgsl';
+import kernel from '../../shaders/dropout.wgsl';
+import { fmt, ShapeError, sizeOf } from '../graph/shape';
+import type { Tensor } from '../graph/tensor';
+import { philox4x32 } from '../random/philox';
+import { defineOp, dispatch1d } from './op';
+
+const code = `${philox}\n${kernel}`;
+
+export interface DropoutAttrs {
+  /** Probability of dropping an element, in [0, 1]. */
+  p: number;
+  /** The Philox key: two u32 seed words (a layer draws them once, at construction). */
+  key0: number;
+  key1: number;
+  /** Consecutive elements sharing one draw: 1 for dropout, H * W for dropout2d (whole channels). */
+  channelSize: number;
+}
+
+export type DropoutOptions = Omit<DropoutAttrs, 'channelSize'> & { channelSize?: number };
+
+/** Draws below this are dropped: round(p * 2^32), clamped to u32 (p = 1 is handled apart). */
+export function dropoutThreshold(p: number): number {
+  return Math.min(Math.round(p * 2 ** 32), 0xffffffff);
+}
+
+/** The factor applied to kept values, rounded to f32 as the kernel uses it (0 when p = 1: nothing is kept). */
+export function dropoutScale(p: number): number {
+  return p === 1 ? 0 : Math.fround(1 / (1 - p));
+}
+
+function checkAttrs({ p, key0, key1, channelSize }: DropoutAttrs): void {
+  if (!(p >= 0 && p <= 1)) throw new RangeError(`dropout: p must be a probability in [0, 1], got ${p}`);
+  for (const [name, k] of [['key0', key0], ['key1', key1]] as const) {
+    if (!Number.isInteger(k) || k < 0 || k > 0xffffffff) throw new RangeError(`dropout: ${name} must be a u32, got ${k}`);
+  }
+  if (!Number.isInteger(channelSize) || channelSize < 1) throw new RangeError(`dropout: channelSize must be a positive integer, got ${channelSize}`);
+}
+
+export const dropoutOp = defineOp<DropoutAttrs>({
+  name: 'dropout',
+  infer([x, step], attrs) {
+    checkAttrs(attrs);
+    if (x!.dtype !== 'f32') throw new ShapeError(`dropout: input must be f32, got ${x!.dtype}${fmt(x!.shape)}`);
+    if (step!.dtype !== 'i32' || step!.shape.length !== 1 || step!.shape[0] !== 1) {
+      throw new ShapeError(`dropout: the step must be an i32 tensor of shape [1], got ${step!.dtype}${fmt(step!.shape)}`);
+    }
+    if (sizeOf(x!.shape) % attrs.channelSize !== 0) {
+      throw new ShapeError(`dropout: channelSize ${attrs.channelSize} does not divide the ${sizeOf(x!.shape)} elements of ${fmt(x!.shape)}`);
+    }
+    return { shape: x!.shape, dtype: 'f32' };
+  },
+  lower(node, attrs) {
+    const n = node.size;
+    // Key, threshold and scale go in a uniform rather than override constants, so every dropout
+    // layer of one shape shares a pipeline.
+    const params = Uint32Array.of(attrs.key0, attrs.key1, dropoutThreshold(attrs.p), new Uint32Array(Float32Array.of(dropoutScale(attrs.p)).buffer)[0]!, attrs.p === 1 ? 1 : 0, 0, 0, 0);
+    return [{ code, constants: { N: n, CHANNEL: attrs.channelSize }, bindings: [{ input: 0 }, { input: 1 }, { output: true }, { uniform: params }], workgroups: dispatch1d(n) }];
+  },
+  // dx = dy * mask / (1 - p) with the forward's mask, regenerated from the same key and step.
+  grad: ({ inputs: [, step], attrs, dy }) => [dropout(dy, step!, attrs), null],
+  cpu([x, step], attrs, out) {
+    const threshold = dropoutThreshold(attrs.p);
+    const scale = dropoutScale(attrs.p);
+    const stepWord = step!.data[0]! >>> 0;
+    const block = new Uint32Array(4);
+    const data = new Float64Array(x!.data.length);
+    for (let j = 0; j * attrs.channelSize < data.length; j++) {
+      philox4x32([j, stepWord, 0, 0], [attrs.key0, attrs.key1], block);
+      if (attrs.p === 1 || block[0]! < threshold) continue;
+      for (let i = j * attrs.channelSize; i < (j + 1) * attrs.channelSize; i++) data[i] = x!.data[i]! * scale;
+    }
+    return { shape: out.shape, dtype: 'f32', data };
+  },
+});
+
+/** Zeroes each element (or each block of channelSize elements) with probability p and scales the rest by 1 / (1 - p). */
+export function dropout(x: Tensor, step: Tensor, options: DropoutOptions): Tensor {
+  const attrs: DropoutAttrs = { p: options.p, key0: options.key0, key1: options.key1, channelSize: options.channelSize ?? 1 };
+  checkAttrs(attrs);
+  return x.graph.apply(dropoutOp, [x, step], attrs);
+}

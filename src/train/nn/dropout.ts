@@ -1,0 +1,63 @@
+// Dropout layers, as torch.nn.Dropout and nn.Dropout2d. Each layer draws its Philox key from the init
+// stream when it is built (so manualSeed() makes masks reproducible) and owns an i32 step counter
+// that lives on the GPU: the training forward reads it to pick this step's mask and adds a
+// counter_add that advances it after the step, so many steps run in one submit with fresh masks
+// and no host work. The counter is state, not a parameter: optimizers never see it.
+import { fmt, ShapeError } from '../../graph/shape';
+import type { Tensor } from '../../graph/tensor';
+import { Variable } from '../../graph/variable';
+import { counterAdd } from '../../ops/counter-add';
+import { dropout } from '../../ops/dropout';
+import { initStream } from '../../random/philox';
+import { Module, type ForwardContext } from './module';
+
+abstract class DropoutBase extends Module {
+  readonly p: number;
+  /** The training step counter that selects the mask (not trainable, not a parameter). */
+  readonly step: Variable;
+  readonly key: readonly [number, number];
+
+  constructor(label: string, p: number) {
+    super();
+    if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new RangeError(`${label}: p must be a probability in [0, 1], got ${p}`);
+    this.p = p;
+    const stream = initStream();
+    this.key = [stream.nextU32(), stream.nextU32()];
+    this.step = new Variable(`${label}.step`, [1], 'i32');
+  }
+
+  /** Elements per random draw of input x: 1 for dropout, H * W for dropout2d. */
+  protected abstract channelSize(x: Tensor): number;
+
+  forward(x: Tensor, ctx: ForwardContext): Tensor {
+    if (!ctx.training) return x;
+    const step = x.graph.variable(this.step);
+    const y = dropout(x, step, { p: this.p, key0: this.key[0], key1: this.key[1], channelSize: this.channelSize(x) });
+    // An effect: scheduled after every value of the step, so the backward pass sees the same step.
+    counterAdd(step, 1);
+    return y;
+  }
+}
+
+/** Zeroes each element with probability p during training and scales the rest by 1 / (1 - p). */
+export class Dropout extends DropoutBase {
+  constructor(p = 0.5) {
+    super('dropout', p);
+  }
+
+  protected channelSize(): number {
+    return 1;
+  }
+}
+
+/** Zeroes whole channels of an [N,C,H,W] input with probability p during training (nn.Dropout2d). */
+export class Dropout2d extends DropoutBase {
+  constructor(p = 0.5) {
+    super('dropout2d', p);
+  }
+
+  protected channelSize(x: Tensor): number {
+    if (x.rank !== 4) throw new ShapeError(`dropout2d: input must be 4-D [N,C,H,W], got ${fmt(x.shape)}`);
+    return x.shape[2]! * x.shape[3]!;
+  }
+}
