@@ -1,4 +1,4 @@
-// `npm run bench`: training throughput of the core workloads on the adapter at hand, with the number
+// `npm run bench`: training throughput of the core workloads and the MNIST CNN on the adapter at hand, with the number
 // of dispatches and submits per step. Prints a table and writes bench/results/<adapter>.json.
 // Options: --adapter NAME (or KILN_ADAPTER), --quick (fewer repetitions).
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -11,6 +11,7 @@ import { setupLinreg } from '../src/train/recipes/linreg';
 import { imageDataset, setupSoftmax } from '../src/train/recipes/softmax';
 import { readIdxFolder } from '../src/cli/files';
 import { countGpuCalls } from './count-calls';
+import { mnistDataset, MNIST_NETS, mnistTrainFlops, setupMnist } from '../src/train/recipes/mnist';
 
 interface Row {
   workload: string;
@@ -73,6 +74,62 @@ async function softmaxImages(device: Device, reps: number): Promise<Row> {
   };
 }
 
+/** The seed's CNN at batch 64 on the shipped MNIST: `steps` steps per timed epoch, after a warm-up epoch. */
+async function mnistTraining(device: Device, reps: number, steps: number): Promise<Row> {
+  const files = await readIdxFolder(join(process.cwd(), 'data', 'mnist'));
+  const train = (await mnistDataset('mnist-train', files.trainImages, files.trainLabels)).take(64 * steps);
+  manualSeed(0);
+  const { trainer } = setupMnist(device);
+  const compileStart = performance.now();
+  const program = await trainer.program('train', train, 64);
+  const compileSeconds = (performance.now() - compileStart) / 1000;
+  await trainer.fit(train, { epochs: 1 });
+  const calls = countGpuCalls(device);
+  const times: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    const t0 = performance.now();
+    await trainer.fit(train, { epochs: 1, reportEvery: steps });
+    times.push(performance.now() - t0);
+  }
+  const counted = calls.stop();
+  const rate = train.count / (median(times) / 1000);
+  const gflops = (rate * mnistTrainFlops(MNIST_NETS.full)) / 1e9;
+  return {
+    workload: 'MNIST CNN training, batch 64',
+    value: rate,
+    unit: 'images/s',
+    dispatchesPerStep: program.stats.dispatchesPerStep,
+    submitsPerStep: counted.submits / (steps * reps),
+    note: `${gflops.toFixed(2)} GFLOP/s at 72 MFLOP/image; ${(median(times) / steps).toFixed(0)} ms/step; peak ${(program.stats.peakBytes / 2 ** 20).toFixed(1)} MiB; compile ${compileSeconds.toFixed(1)} s; createBuffer ${counted.createBuffer}, createBindGroup ${counted.createBindGroup} in ${steps * reps} steps`,
+  };
+}
+
+/** The seed's test loop: the CNN in evaluation mode at batch 1000. */
+async function mnistInference(device: Device, reps: number): Promise<Row> {
+  const files = await readIdxFolder(join(process.cwd(), 'data', 'mnist'));
+  const test = (await mnistDataset('mnist-test', files.testImages, files.testLabels)).take(1000);
+  manualSeed(0);
+  const { trainer } = setupMnist(device);
+  const program = await trainer.program('eval', test, 1000);
+  await trainer.evaluate(test, { batchSize: 1000 });
+  const calls = countGpuCalls(device);
+  const times: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    const t0 = performance.now();
+    await trainer.evaluate(test, { batchSize: 1000 });
+    times.push(performance.now() - t0);
+  }
+  const counted = calls.stop();
+  return {
+    workload: 'MNIST CNN inference, batch 1000',
+    value: test.count / (median(times) / 1000),
+    unit: 'images/s',
+    dispatchesPerStep: program.stats.dispatchesPerStep,
+    submitsPerStep: counted.submits / reps,
+    note: `loss and accuracy summed on the GPU, one readback; peak ${(program.stats.peakBytes / 2 ** 20).toFixed(1)} MiB`,
+  };
+}
+
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const adapterArg = argv.indexOf('--adapter');
@@ -80,6 +137,10 @@ async function main(): Promise<void> {
   const device = await openDevice(adapterArg >= 0 ? { adapter: argv[adapterArg + 1]! } : {});
   const reps = quick ? 3 : 7;
   const rows = [await linregSteps(device, reps), await softmaxImages(device, reps)];
+  // The CNN costs seconds per step on a software adapter: fewer, shorter repetitions there.
+  const software = device.adapter.isSoftware;
+  rows.push(await mnistTraining(device, software ? 3 : reps, software ? 4 : 50));
+  rows.push(await mnistInference(device, software ? 3 : reps));
   const adapter = device.adapter;
   console.log(`adapter: ${adapter.description || adapter.device} (${adapter.backend})`);
   console.log(`${'workload'.padEnd(40)} ${'value'.padStart(10)} ${'unit'.padEnd(9)} ${'disp/step'.padStart(9)} ${'submits/step'.padStart(12)}  note`);

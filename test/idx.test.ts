@@ -4,9 +4,9 @@ import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { parseIdx, parseImagesAndLabels } from '../src/train/data/idx';
 
-// Resolved from cwd rather than import.meta.url because the test runs from a bundle in build/test/.
-const SHARED_DATA = process.env.KILN_SHARED_DATA ?? path.resolve(process.cwd(), '../shared/data');
-const MNIST = path.join(SHARED_DATA, 'mnist');
+// The MNIST files shipped in the repository; resolved from cwd (the repository root under npm test)
+// rather than import.meta.url because the test runs from a bundle in build/test/.
+const MNIST = path.resolve(process.cwd(), 'data/mnist');
 const FASHION = '/usr/share/datasets/fashion-mnist';
 
 const read = (file: string): Uint8Array => new Uint8Array(readFileSync(file));
@@ -36,7 +36,7 @@ async function rejection(p: Promise<unknown>): Promise<Error> {
 }
 
 describe('IDX reader', () => {
-  describe('MNIST (shared/data/mnist)', () => {
+  describe('MNIST (data/mnist)', () => {
     it('parses the test set: 10000 x 28 x 28 images, 10000 labels, first label 7, mean pixel ~0.1325', async () => {
       const t = await parseImagesAndLabels(mnist('t10k-images-idx3-ubyte.gz'), mnist('t10k-labels-idx1-ubyte.gz'));
       expect([t.count, t.rows, t.cols]).to.deep.equal([10000, 28, 28]);
