@@ -1,7 +1,8 @@
 // Bundles Kiln with esbuild. WGSL files are imported as text, so the same bundle works in Node and
-// in the browser. `--tests` also bundles every test/**/*.test.ts into build/test/ for mocha.
+// in the browser. `--tests` also bundles every test/**/*.test.ts into build/test/ for mocha;
+// `--demos` builds the demo pages into dist/demos/ (static files: HTML, CSS and one bundle per page).
 import { build } from 'esbuild';
-import { readdirSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const common = {
@@ -31,10 +32,18 @@ function filesUnder(dir, suffix) {
 }
 
 const jobs = [
-  build({ ...node, entryPoints: { node: 'src/node.ts', cli: 'src/cli/main.ts', bench: 'bench/main.ts' }, outdir: 'dist' }),
+  build({ ...node, entryPoints: { node: 'src/node.ts', cli: 'src/cli/main.ts', bench: 'bench/main.ts', 'demo-server': 'demos/server.ts' }, outdir: 'dist' }),
   build({ ...common, platform: 'browser', entryPoints: { browser: 'src/browser.ts' }, outdir: 'dist' }),
 ];
 if (process.argv.includes('--tests')) {
   jobs.push(build({ ...node, entryPoints: filesUnder('test', '.test.ts'), outdir: 'build/test', outbase: 'test' }));
+}
+if (process.argv.includes('--demos') || process.argv.includes('--tests')) {
+  // Each page's script bundles the browser entry of src/ with it: nothing Node-only can get in.
+  jobs.push(build({ ...common, platform: 'browser', entryPoints: filesUnder('demos/pages', '.ts'), outdir: 'dist/demos', outbase: 'demos/pages' }));
+  mkdirSync('dist/demos', { recursive: true });
+  for (const name of readdirSync('demos')) {
+    if (name.endsWith('.html') || name.endsWith('.css')) copyFileSync(join('demos', name), join('dist/demos', name));
+  }
 }
 await Promise.all(jobs);

@@ -1,0 +1,93 @@
+// The demo server: the built pages (dist/demos), the shipped MNIST files (/data/mnist/) and Debian's
+// Fashion-MNIST (/data/fashion-mnist/), on 127.0.0.1 only. `npm run demo` builds the pages and runs
+// it; tests start it on port 0 through startDemoServer().
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.map': 'application/json',
+  '.json': 'application/json',
+  '.gz': 'application/octet-stream',
+  '.safetensors': 'application/octet-stream',
+  '.png': 'image/png',
+};
+
+export interface DemoServerOptions {
+  /** 0 picks a free port. */
+  port?: number;
+  /** The repository root (default: the current directory). */
+  root?: string;
+  fashionDir?: string;
+}
+
+export interface DemoServer {
+  url: string;
+  server: Server;
+  close(): Promise<void>;
+}
+
+/** Folders served under URL prefixes; anything outside them is a 404. */
+function mounts(root: string, fashionDir: string): [string, string][] {
+  return [
+    ['/data/mnist/', join(root, 'data', 'mnist')],
+    ['/data/fashion-mnist/', fashionDir],
+    ['/', join(root, 'dist', 'demos')],
+  ];
+}
+
+function resolveFile(urlPath: string, table: [string, string][]): string | null {
+  for (const [prefix, dir] of table) {
+    if (!urlPath.startsWith(prefix)) continue;
+    let rest = decodeURIComponent(urlPath.slice(prefix.length));
+    if (rest === '' || rest.endsWith('/')) rest += 'index.html';
+    const file = normalize(join(dir, rest));
+    // No escaping the mounted folder with ../
+    if (file !== dir && !file.startsWith(dir + sep)) return null;
+    return existsSync(file) && statSync(file).isFile() ? file : null;
+  }
+  return null;
+}
+
+export function startDemoServer(options: DemoServerOptions = {}): Promise<DemoServer> {
+  const root = resolve(options.root ?? process.cwd());
+  const table = mounts(root, options.fashionDir ?? '/usr/share/datasets/fashion-mnist');
+  if (!existsSync(join(root, 'dist', 'demos', 'index.html'))) {
+    return Promise.reject(new Error(`${join(root, 'dist', 'demos')} has no built pages: run npm run build:demos first`));
+  }
+  const server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const file = req.method === 'GET' || req.method === 'HEAD' ? resolveFile(path, table) : null;
+    if (!file) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: ${path}\n`);
+      return;
+    }
+    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+    if (req.method === 'HEAD') res.end();
+    else createReadStream(file).pipe(res);
+  });
+  return new Promise((ok, fail) => {
+    server.once('error', fail);
+    server.listen(options.port ?? 8080, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : options.port;
+      ok({ url: `http://127.0.0.1:${port}/`, server, close: () => new Promise((done) => server.close(() => done())) });
+    });
+  });
+}
+
+// Run directly (dist/demo-server.js): serve until interrupted.
+if (process.argv[1]?.endsWith('demo-server.js')) {
+  const portArg = process.argv.indexOf('--port');
+  const port = Number(portArg >= 0 ? process.argv[portArg + 1] : (process.env['PORT'] ?? 8080));
+  startDemoServer({ port }).then(
+    (s) => console.log(`Kiln demos: ${s.url} (open it in Chrome; Ctrl-C stops the server)`),
+    (e: Error) => {
+      console.error(`demo server: ${e.message}`);
+      process.exit(1);
+    },
+  );
+}
