@@ -1,0 +1,182 @@
+// The softmax and MNIST demo pages in headless Chrome (WebGPU on SwiftShader): softmax regression
+// trains to > 70% test accuracy; the narrow MNIST net trains with live curves; and a checkpoint
+// trained in Node, loaded through the page's file input, scores exactly Node's count of correct test
+// images and classifies test digits "drawn" on the page's canvas through its preprocessing and GPU
+// inference. Screenshots go to test-output/demos/. Skipped where there is no chromium.
+import { expect } from 'chai';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Page } from 'playwright-core';
+import { loadCheckpointFile, saveCheckpointFile } from '../src/cli/checkpoint-files';
+import { readIdxFolder } from '../src/cli/files';
+import { Graph, manualSeed, Program } from '../src/node';
+import { parseImagesAndLabels } from '../src/train/data/idx';
+import { MNIST_MEAN, MNIST_NETS, MNIST_STD, mnistDataset, setupMnist } from '../src/train/recipes/mnist';
+import { browserAvailable, launchDemoBrowser, type DemoBrowser } from './helpers/browser';
+import { testDevice } from './helpers/device';
+
+interface SoftmaxState {
+  phase: string;
+  epochs: { epoch: number; trainAccuracy: number; testAccuracy: number; loss: number }[];
+  shown: { label: number; predicted: number }[];
+}
+
+interface MnistState {
+  phase: string;
+  net: string;
+  software: boolean;
+  epochs?: { epoch: number; loss: number; testAccuracy: number; testCorrect: number; imagesPerSecond: number }[];
+  lossPoints?: number;
+  testAccuracy?: number;
+  testCorrect?: number;
+  testCount?: number;
+  loadError?: string;
+  prediction?: { probabilities: number[]; predicted: number };
+}
+
+/** window.kilnDemo without its functions (they do not cross into Node). */
+function demoState<T>(page: Page): Promise<T> {
+  return page.evaluate(() => JSON.parse(JSON.stringify((window as unknown as { kilnDemo: unknown }).kilnDemo)) as never);
+}
+
+describe('demo pages: softmax regression and the MNIST CNN in Chrome', function () {
+  this.timeout(600_000);
+  let browser: DemoBrowser | null = null;
+
+  before(async function () {
+    if (!browserAvailable()) this.skip();
+    browser = await launchDemoBrowser();
+  });
+
+  after(async () => {
+    await browser?.close();
+  });
+
+  it('softmax regression on Fashion-MNIST: 3 epochs on 20,000 images reach test accuracy > 0.7, with predictions for the shown test images', async () => {
+    const page = await browser!.open('softmax.html?autostart=1&epochs=3&limit=20000');
+    await browser!.waitForPhase(page, ['done'], 400_000);
+    const state = await demoState<SoftmaxState>(page);
+    console.log(`      softmax page: ${state.epochs.map((e) => `epoch ${e.epoch} loss ${e.loss.toFixed(4)} train ${e.trainAccuracy.toFixed(4)} test ${e.testAccuracy.toFixed(4)}`).join('; ')}`);
+    expect(state.epochs.map((e) => e.epoch)).to.deep.equal([1, 2, 3]);
+    expect(state.epochs.at(-1)!.testAccuracy).to.be.greaterThan(0.7);
+    expect(state.epochs.at(-1)!.trainAccuracy).to.be.greaterThan(0.7);
+    expect(state.shown).to.have.length.of.at.least(16);
+    // The grid agrees with the published predictions: one figure per image, wrong ones marked.
+    const wrong = state.shown.filter((s) => s.label !== s.predicted).length;
+    expect(await page.locator('#grid figure').count()).to.equal(state.shown.length);
+    expect(await page.locator('#grid .wrong').count()).to.equal(wrong);
+    expect(wrong).to.be.below(state.shown.length / 2);
+    await browser!.screenshot(page, 'softmax');
+    await page.close();
+  });
+
+  it('the MNIST page trains the narrow net (1,500 images, 1 epoch) with a live loss curve and test accuracy, and classifies a mouse drawing', async () => {
+    const page = await browser!.open('mnist.html?net=narrow&epochs=1&limit=1500&testLimit=500&batch=32&autostart=1');
+    await browser!.waitForPhase(page, ['done'], 400_000);
+    const state = await demoState<MnistState>(page);
+    const epoch = state.epochs![0]!;
+    console.log(`      mnist page (narrow, 1,500 images): loss ${epoch.loss.toFixed(4)}, ${epoch.imagesPerSecond.toFixed(0)} images/s, test ${epoch.testCorrect}/500, ${state.lossPoints} loss points`);
+    expect(state.software, 'SwiftShader is a software adapter').to.equal(true);
+    expect(await page.locator('#software-note').isVisible()).to.equal(true);
+    expect(state.epochs).to.have.length(1);
+    expect(state.lossPoints!).to.be.at.least(10);
+    expect(state.testCount).to.equal(500);
+    expect(state.testAccuracy!).to.be.greaterThan(0.5);
+    expect(await page.locator('#test-accuracy').textContent()).to.contain(`${state.testCorrect}/500`);
+
+    // A "7" drawn with the mouse: the stroke end runs a prediction (whatever the class).
+    await page.locator('#pad').scrollIntoViewIfNeeded();
+    const box = (await page.locator('#pad').boundingBox())!;
+    await page.mouse.move(box.x + 70, box.y + 60);
+    await page.mouse.down();
+    for (const [x, y] of [[210, 60], [180, 130], [150, 230]] as const) await page.mouse.move(box.x + x, box.y + y, { steps: 8 });
+    await page.mouse.up();
+    await page.waitForFunction(() => (window as unknown as { kilnDemo: MnistState }).kilnDemo.prediction !== undefined, null, { timeout: 60_000 });
+    const { prediction } = await demoState<MnistState>(page);
+    expect(prediction!.probabilities).to.have.length(10);
+    expect(prediction!.probabilities.reduce((a, b) => a + b, 0)).to.be.closeTo(1, 1e-4);
+    expect(await page.locator('#bars .bar').count()).to.equal(10);
+    await browser!.screenshot(page, 'mnist-train');
+    await page.close();
+  });
+
+  it('a checkpoint trained in Node, loaded into the page, scores Node\'s exact test count and classifies drawn test digits', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kiln-demo-mnist-'));
+    try {
+      // Node: train the narrow net as `kiln train mnist --net narrow --limit 3000 --epochs 1 --batch-size 32` does, and save it.
+      const device = await testDevice();
+      const files = await readIdxFolder(resolve('data/mnist'));
+      const train = (await mnistDataset('mnist-train', files.trainImages, files.trainLabels)).take(3000);
+      const test = (await mnistDataset('mnist-test', files.testImages, files.testLabels)).take(1000);
+      manualSeed(0);
+      const trained = setupMnist(device, { net: MNIST_NETS.narrow, seed: 0, batchSize: 32 });
+      await trained.trainer.fit(train, { epochs: 1 });
+      const file = join(dir, 'narrow.safetensors');
+      await saveCheckpointFile(trained.model, file);
+
+      // Node's figures for the file: a fresh net loaded from it, evaluated as `kiln eval mnist` does.
+      manualSeed(1);
+      const restored = setupMnist(device, { net: MNIST_NETS.narrow });
+      await loadCheckpointFile(restored.model, file);
+      const nodeEval = await restored.trainer.evaluate(test, { batchSize: 1000 });
+      const nodeCorrect = Math.round(nodeEval.accuracy! * 1000);
+
+      // Ten test digits that Node's forward pass classifies correctly (so the check is about the page's path).
+      const parsed = await parseImagesAndLabels(files.testImages, files.testLabels);
+      const g = new Graph();
+      const x = g.input('x', [100, 1, 28, 28]);
+      const predictedOut = g.argmax(restored.model.forward(x, { training: false }), 1);
+      const predictor = await Program.compile(device, g, { outputs: [predictedOut] });
+      predictor.run({ x: Float32Array.from(parsed.images.subarray(0, 100 * 784), (p) => (p / 255 - MNIST_MEAN) / MNIST_STD) });
+      const nodePredicted = await predictor.read(predictedOut);
+      const chosen = [...Array(100).keys()].filter((i) => nodePredicted[i] === parsed.labels[i]).slice(0, 10);
+      expect(chosen).to.have.length(10);
+
+      // Chrome: open with the full net selected; the file's conv1.weight shape switches it to narrow.
+      const page = await browser!.open('mnist.html?net=full&testLimit=1000');
+      await browser!.waitForPhase(page, ['ready'], 120_000);
+      await page.setInputFiles('#load-weights', file);
+      await browser!.waitForPhase(page, ['done'], 300_000);
+      const state = await demoState<MnistState>(page);
+      console.log(`      Node: ${nodeCorrect}/1000 correct (loss ${nodeEval.loss.toFixed(4)}); Chrome page: ${state.testCorrect}/${state.testCount} (loss ${(state as { testLoss?: number }).testLoss?.toFixed(4)})`);
+      expect(await page.locator('#net').inputValue()).to.equal('narrow');
+      expect(state.testCount).to.equal(1000);
+      expect(state.testCorrect).to.equal(nodeCorrect);
+      expect(await page.locator('#test-accuracy').textContent()).to.contain(`${nodeCorrect}/1000`);
+
+      // Save weights: the page's download holds the same bytes as Node's file (same names, order and values).
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save-weights')]);
+      expect(download.suggestedFilename()).to.equal('mnist.safetensors');
+      const saved = join(dir, 'saved.safetensors');
+      await download.saveAs(saved);
+      expect(Buffer.compare(readFileSync(saved), readFileSync(file))).to.equal(0);
+
+      // "Draw" the ten digits: each is painted on the pad, preprocessed as a drawing and classified on the GPU.
+      const results: { label: number; predicted: number }[] = [];
+      for (const i of chosen) {
+        const pixels = Array.from(parsed.images.subarray(i * 784, (i + 1) * 784));
+        const predicted = await page.evaluate((px) => (window as unknown as { kilnDemo: { drawDigit(p: number[]): Promise<number> } }).kilnDemo.drawDigit(px), pixels);
+        results.push({ label: parsed.labels[i]!, predicted });
+      }
+      const right = results.filter((r) => r.label === r.predicted).length;
+      console.log(`      drawn test digits ${chosen.join(',')}: labels ${results.map((r) => r.label).join('')}, page predicted ${results.map((r) => r.predicted).join('')} (${right}/10)`);
+      expect(right).to.be.at.least(8);
+      const { prediction } = await demoState<MnistState>(page);
+      expect(prediction!.predicted).to.equal(results.at(-1)!.predicted);
+      await browser!.screenshot(page, 'mnist-draw');
+
+      // A damaged file: a clear error on the page, and the loaded net stays.
+      const bytes = readFileSync(file);
+      const cut = join(dir, 'cut.safetensors');
+      writeFileSync(cut, bytes.subarray(0, bytes.length - 1000));
+      await page.setInputFiles('#load-weights', cut);
+      await page.waitForFunction(() => (window as unknown as { kilnDemo: MnistState }).kilnDemo.loadError !== undefined, null, { timeout: 60_000 });
+      expect(await page.locator('#weights-error').textContent()).to.match(/cut\.safetensors.*truncated/);
+      expect((await demoState<MnistState>(page)).phase).to.equal('done');
+      await page.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
