@@ -2,7 +2,7 @@
 // never a crash or a stack trace.
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -68,5 +68,15 @@ describe('the browser bundle', () => {
     expect(bundle).to.not.match(/from\s*["'](node:|fs|path|os|zlib|child_process|webgpu)["']/);
     expect(bundle).to.not.match(/require\(["'](node:|fs|webgpu)/);
     expect(bundle).to.match(/navigator\.gpu/);
+  });
+
+  it('nor does any demo page (each page bundles src/ for the browser)', () => {
+    const pages = readdirSync('dist/demos').filter((f) => f.endsWith('.js'));
+    expect(pages).to.include.members(['linreg.js', 'descent.js', 'softmax.js', 'mnist.js']);
+    for (const page of pages) {
+      const bundle = readFileSync(`dist/demos/${page}`, 'utf8');
+      expect(bundle, page).to.not.match(/from\s*["'](node:|fs|path|os|zlib|child_process|webgpu)["']/);
+      expect(bundle, page).to.not.match(/require\(["'](node:|fs|webgpu)/);
+    }
   });
 });

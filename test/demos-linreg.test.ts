@@ -143,7 +143,7 @@ describe('demo pages: linear regression and gradient descent (Chrome)', function
       if (profile) rmSync(profile, { recursive: true, force: true });
     });
 
-    for (const name of ['linreg', 'descent']) {
+    for (const name of ['linreg', 'descent', 'softmax', 'mnist']) {
       it(`${name}.html shows the no-WebGPU message and phase 'no-webgpu', not a blank page`, async () => {
         const page = await context!.newPage();
         await page.goto(`${browser!.server.url}${name}.html?autostart=1`);
