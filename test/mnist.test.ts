@@ -138,7 +138,9 @@ describe('MNIST CNN', function () {
       const trained = await run('node', ['bin/kiln.js', 'train', 'mnist', '--epochs', '1', '--limit', '640', '--save', file, ...common]);
       const testLine = trained.stdout.split('\n').find((l) => l.startsWith('Test set:'));
       expect(testLine).to.match(/^Test set: Average loss: \d+\.\d{4}, Accuracy: \d+\/500 /);
-      const evaluated = await run('node', ['bin/kiln.js', 'eval', 'mnist', '--load', file, ...common]);
+      // No --net: eval reads which net the checkpoint holds from conv1.weight's shape.
+      const evaluated = await run('node', ['bin/kiln.js', 'eval', 'mnist', '--load', file, '--test-limit', '500']);
+      expect(evaluated.stdout).to.contain('(conv 8, conv 16, fc 64)');
       expect(evaluated.stdout).to.contain(testLine);
       const missing = await run('node', ['bin/kiln.js', 'eval', 'mnist', '--load', join(dir, 'none.safetensors'), ...common]).catch((e: { stderr: string; code: number }) => e);
       expect((missing as { code: number }).code).to.equal(1);

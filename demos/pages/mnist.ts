@@ -8,7 +8,7 @@ import type { MnistNetName } from '../../src/train/recipes/mnist';
 import { IDX_FILES } from '../../src/train/recipes/softmax';
 import { Plot, type Series } from '../common/charts';
 import { DigitDrawing } from '../common/digit-drawing';
-import { netOfCheckpoint } from '../common/mnist-checkpoint';
+import { netOfCheckpoint } from '../../src/train/recipes/mnist-checkpoint';
 import { MnistSession, type TestResult } from '../common/mnist-session';
 import { inputById, readInteger, setNumber } from '../common/number-controls';
 import { downloadBytes } from '../common/save-file';

@@ -69,6 +69,7 @@ const commands: Record<string, Command> = {
       load: { type: 'string', help: 'the safetensors checkpoint to evaluate' },
       'batch-size': { type: 'number', default: 1000, help: 'images per step' },
       ...dataOptions,
+      net: { type: 'string', help: 'full or narrow (default: read from the checkpoint)' },
     },
     run: evalMnistCommand,
   },

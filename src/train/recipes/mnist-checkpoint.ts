@@ -1,7 +1,7 @@
 // Which MNIST net a checkpoint holds, read from its conv1.weight shape ([32,1,3,3] full, [8,1,3,3]
 // narrow), so loading a file picks the matching net instead of failing on the first shape mismatch.
-import { CheckpointError, decodeSafetensors } from '../../src/browser';
-import { MNIST_NETS, type MnistNetName } from '../../src/train/recipes/mnist';
+import { CheckpointError, decodeSafetensors } from '../checkpoint';
+import { MNIST_NETS, type MnistNetName } from './mnist';
 
 export function netOfCheckpoint(bytes: Uint8Array, source: string): MnistNetName {
   const conv1 = decodeSafetensors(bytes, source).tensors.find((t) => t.name === 'conv1.weight');
