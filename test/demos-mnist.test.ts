@@ -4,17 +4,21 @@
 // images and classifies test digits "drawn" on the page's canvas through its preprocessing and GPU
 // inference. Screenshots go to test-output/demos/. Skipped where there is no chromium.
 import { expect } from 'chai';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
-import { loadCheckpointFile, saveCheckpointFile } from '../src/cli/checkpoint-files';
+import { loadCheckpointFile } from '../src/cli/checkpoint-files';
 import { readIdxFolder } from '../src/cli/files';
 import { Graph, manualSeed, Program } from '../src/node';
 import { parseImagesAndLabels } from '../src/train/data/idx';
 import { MNIST_MEAN, MNIST_NETS, MNIST_STD, mnistDataset, setupMnist } from '../src/train/recipes/mnist';
 import { browserAvailable, launchDemoBrowser, type DemoBrowser } from './helpers/browser';
 import { testDevice } from './helpers/device';
+
+const run = promisify(execFile);
 
 interface SoftmaxState {
   phase: string;
@@ -104,16 +108,13 @@ describe('demo pages: softmax regression and the MNIST CNN in Chrome', function 
   it('a checkpoint trained in Node, loaded into the page, scores Node\'s exact test count and classifies drawn test digits', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kiln-demo-mnist-'));
     try {
-      // Node: train the narrow net as `kiln train mnist --net narrow --limit 3000 --epochs 1 --batch-size 32` does, and save it.
+      // Node: train the narrow net with the command line and save it.
+      const file = join(dir, 'narrow.safetensors');
+      const cli = await run('node', ['bin/kiln.js', 'train', 'mnist', '--net', 'narrow', '--limit', '3000', '--epochs', '1', '--batch-size', '32', '--test-limit', '1000', '--save', file]);
+      const cliCorrect = Number(/Accuracy: (\d+)\/1000 /.exec(cli.stdout)?.[1]);
       const device = await testDevice();
       const files = await readIdxFolder(resolve('data/mnist'));
-      const train = (await mnistDataset('mnist-train', files.trainImages, files.trainLabels)).take(3000);
       const test = (await mnistDataset('mnist-test', files.testImages, files.testLabels)).take(1000);
-      manualSeed(0);
-      const trained = setupMnist(device, { net: MNIST_NETS.narrow, seed: 0, batchSize: 32 });
-      await trained.trainer.fit(train, { epochs: 1 });
-      const file = join(dir, 'narrow.safetensors');
-      await saveCheckpointFile(trained.model, file);
 
       // Node's figures for the file: a fresh net loaded from it, evaluated as `kiln eval mnist` does.
       manualSeed(1);
@@ -121,6 +122,7 @@ describe('demo pages: softmax regression and the MNIST CNN in Chrome', function 
       await loadCheckpointFile(restored.model, file);
       const nodeEval = await restored.trainer.evaluate(test, { batchSize: 1000 });
       const nodeCorrect = Math.round(nodeEval.accuracy! * 1000);
+      expect(nodeCorrect, 'the API and kiln train mnist agree').to.equal(cliCorrect);
 
       // Ten test digits that Node's forward pass classifies correctly (so the check is about the page's path).
       const parsed = await parseImagesAndLabels(files.testImages, files.testLabels);
