@@ -130,6 +130,31 @@ describe('MNIST CNN', function () {
     expect(runs[0]).to.deep.equal(runs[1]);
   });
 
+  it("evaluation halves a batch too large for the adapter's largest binding (same figures); training names the tensor", async () => {
+    const device = await testDevice();
+    const { test } = await shippedMnist();
+    const few = test.take(1000);
+    manualSeed(0);
+    const { trainer } = setupMnist(device, { net: MNIST_NETS.narrow });
+    const reference = await trainer.evaluate(few, { batchSize: 100 });
+    // llvmpipe allows 128 MiB, less than the full net's conv2 output at batch 1000 (147 MB). The
+    // narrow net's is 36,864 bytes per image: 4 MiB holds 113 images.
+    const limits = device.limits;
+    const saved = limits['maxStorageBufferBindingSize']!;
+    limits['maxStorageBufferBindingSize'] = 4 * 2 ** 20;
+    try {
+      const limited = await trainer.evaluate(few, { batchSize: 1000 });
+      expect(limited.accuracy).to.equal(reference.accuracy);
+      expect(limited.loss).to.be.closeTo(reference.loss, 1e-5);
+      const big = setupMnist(device, { net: MNIST_NETS.narrow, batchSize: 500 });
+      let error: Error | null = null;
+      await big.trainer.fit(few, { epochs: 1 }).catch((e: Error) => (error = e));
+      expect(String(error)).to.match(/train\[500\]: .* \[500,16,24,24\] needs 18,432,000 bytes, more than this adapter's maxStorageBufferBindingSize \(4,194,304\); use a smaller batch/);
+    } finally {
+      limits['maxStorageBufferBindingSize'] = saved;
+    }
+  });
+
   it('kiln train mnist --save, then kiln eval mnist --load, print the same test figures', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kiln-cli-'));
     try {

@@ -5,6 +5,7 @@
 import type { Device } from '../device/device';
 import type { BindingRef, KernelCall } from '../ops/op';
 import type { Graph } from './graph';
+import { checkBindingSizes } from './binding-limit';
 import { planMemory, storageRoot, type MemoryPlan } from './memory-plan';
 import { bytesOf, fmt } from './shape';
 import type { Tensor } from './tensor';
@@ -72,6 +73,7 @@ export class Program {
     const outputs = options.outputs ?? [];
     for (const t of outputs) if (t.graph !== graph) throw new Error(`compile: output ${t} belongs to another graph`);
     const schedule = scheduleStep(graph, outputs);
+    checkBindingSizes(label, [...schedule, ...collectLeaves(schedule, outputs)], device.limits);
     const plan = planMemory(schedule, new Set(outputs.map(storageRoot)));
     const storage = new StorageMap(device, label, plan);
 

@@ -5,6 +5,7 @@
 import type { Device } from '../device/device';
 import { grad } from '../graph/autodiff';
 import { Graph } from '../graph/graph';
+import { largestTensor, maxBindingBytes } from '../graph/binding-limit';
 import { Program } from '../graph/program';
 import { ShapeError } from '../graph/shape';
 import type { Tensor } from '../graph/tensor';
@@ -173,9 +174,13 @@ export class Trainer {
     return results;
   }
 
-  /** Mean loss (and accuracy, for class labels) over the whole dataset, in evaluation mode. */
+  /**
+   * Mean loss (and accuracy, for class labels) over the whole dataset, in evaluation mode. The sums
+   * do not depend on the batch size, so a batch whose activations exceed the adapter's largest
+   * binding (1000 MNIST images through the CNN on llvmpipe, say) is halved until it fits.
+   */
   async evaluate(data: Dataset, options: { batchSize?: number } = {}): Promise<Evaluation> {
-    const { batch, full, tail } = this.passPlan(data.count, options.batchSize ?? this.config.batchSize, false);
+    const { batch, full, tail } = this.passPlan(data.count, this.evaluationBatch(data, options.batchSize ?? this.config.batchSize), false);
     const program = await this.program('eval', data, batch);
     const tailProgram = tail > 0 ? await this.program('eval', data, tail) : null;
     data.startEpoch(null);
@@ -186,6 +191,14 @@ export class Trainer {
     const result: Evaluation = { loss: lossSum! / data.count };
     if (this.accuracyMeasured.has(program)) result.accuracy = correct! / data.count;
     return result;
+  }
+
+  /** The largest batch up to `requested` whose evaluation program fits the adapter's binding limit. */
+  evaluationBatch(data: Dataset, requested: number): number {
+    const limit = maxBindingBytes(this.device.limits);
+    let batch = Math.min(requested, data.count);
+    while (batch > 1 && (largestTensor(this.buildGraph('eval', data, batch).graph.nodes)?.bytes ?? 0) > limit) batch = Math.ceil(batch / 2);
+    return batch;
   }
 
   /** Describes the training program for this dataset: kernels, buffers and peak bytes. */
