@@ -1,31 +1,16 @@
 // conv2d forward as an implicit GEMM: out[CO, pixels] = weight[CO, C*KH*KW] x im2col(x)[C*KH*KW, pixels]
 // plus bias, where pixels runs over (n, oh, ow) and im2col is never built: each invocation gathers the
 // 8 input values of its 8 output pixels for each k = (ci, kh, kw) straight from x (NCHW).
-// The register tile (16 output channels x 8 pixels) and its store come from shaders/gemm_tile.wgsl.
+// The register tile (16 output channels x 8 pixels) and its store come from shaders/gemm_tile.wgsl,
+// the geometry overrides from shaders/conv_geometry.wgsl, gatherInput() from shaders/conv_gather.wgsl.
 //
 // An output pixel's input window starts at x[n, 0, oh*SH - PH, ow*SW - PW]; tap (ci, kh, kw) adds
 // ci*H*W + kh*DH*W + kw*DW to that offset, the same for all 8 pixels, so the inner loop is one add
 // per load. Without padding every tap is inside the image (the output size guarantees it) and the
 // PADDED checks compile away.
 
-override B: u32;
-override C: u32;
-override H: u32;
-override W: u32;
-override CO: u32;
-override KH: u32;
-override KW: u32;
-override SH: u32;
-override SW: u32;
-override PH: u32;
-override PW: u32;
-override DH: u32;
-override DW: u32;
-override OH: u32;
-override OW: u32;
 override PADDED: bool = false;
 override HAS_BIAS: bool = false;
-override WG: u32 = 64u;
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 // The weight [CO, C, KH, KW]: rows of the GEMM's left operand.
@@ -33,17 +18,6 @@ override WG: u32 = 64u;
 // [CO]; without a bias the weight is bound here again and never read.
 @group(0) @binding(2) var<storage, read> bias: array<f32>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
-
-// The 4 input values of tap offset `off` for pixels whose window offsets are `base` (rows ih, columns iw).
-fn gather(base: vec4<i32>, off: i32, ih: vec4<i32>, iw: vec4<i32>) -> vec4<f32> {
-  let o = base + vec4<i32>(off);
-  if (!PADDED) {
-    return vec4<f32>(x[o.x], x[o.y], x[o.z], x[o.w]);
-  }
-  let inside = (ih >= vec4<i32>(0)) & (ih < vec4<i32>(i32(H))) & (iw >= vec4<i32>(0)) & (iw < vec4<i32>(i32(W)));
-  let safe = select(vec4<i32>(0), o, inside);
-  return select(vec4<f32>(0.0), vec4<f32>(x[safe.x], x[safe.y], x[safe.z], x[safe.w]), inside);
-}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
@@ -80,8 +54,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
       let rowOff = i32(ci * H * W) + dh * i32(W);
       for (var kw = 0u; kw < KW; kw++) {
         let dw = i32(kw * DW);
-        let y0 = gather(basea, rowOff + dw, iha + vec4<i32>(dh), iwa + vec4<i32>(dw));
-        let y1 = gather(baseb, rowOff + dw, ihb + vec4<i32>(dh), iwb + vec4<i32>(dw));
+        let y0 = gatherInput(basea + vec4<i32>(rowOff + dw), iha + vec4<i32>(dh), iwa + vec4<i32>(dw));
+        let y1 = gatherInput(baseb + vec4<i32>(rowOff + dw), ihb + vec4<i32>(dh), iwb + vec4<i32>(dw));
         accumulateTile(&acc, ra, k, y0, y1);
         k++;
       }

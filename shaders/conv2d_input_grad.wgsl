@@ -6,22 +6,6 @@
 // over the output channels with one add per load. Gathering (rather than scattering dy into dx)
 // needs no atomics and gives every element one writer.
 
-override B: u32;
-override C: u32;
-override H: u32;
-override W: u32;
-override CO: u32;
-override KH: u32;
-override KW: u32;
-override SH: u32;
-override SW: u32;
-override PH: u32;
-override PW: u32;
-override DH: u32;
-override DW: u32;
-override OH: u32;
-override OW: u32;
-override WG: u32 = 64u;
 
 @group(0) @binding(0) var<storage, read> dy: array<f32>;
 // The weight [CO, C, KH, KW]: row ci of the GEMM's left operand starts at ci*KH*KW.

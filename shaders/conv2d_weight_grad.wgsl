@@ -6,39 +6,13 @@
 // Never one thread per weight: each invocation computes 16 output channels x 8 taps
 // (shaders/gemm_tile.wgsl) over its range.
 
-override B: u32;
-override C: u32;
-override H: u32;
-override W: u32;
-override CO: u32;
-override KH: u32;
-override KW: u32;
-override SH: u32;
-override SW: u32;
-override PH: u32;
-override PW: u32;
-override DH: u32;
-override DW: u32;
-override OH: u32;
-override OW: u32;
 override PADDED: bool = false;
 override SPLITS: u32 = 1u;
-override WG: u32 = 64u;
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 // dy [B, CO, OH, OW]: row co of the GEMM's left operand starts at co*OH*OW within each image.
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
-
-fn gather(pix: i32, off: vec4<i32>, ih: vec4<i32>, iw: vec4<i32>) -> vec4<f32> {
-  let o = vec4<i32>(pix) + off;
-  if (!PADDED) {
-    return vec4<f32>(x[o.x], x[o.y], x[o.z], x[o.w]);
-  }
-  let inside = (ih >= vec4<i32>(0)) & (ih < vec4<i32>(i32(H))) & (iw >= vec4<i32>(0)) & (iw < vec4<i32>(i32(W)));
-  let safe = select(vec4<i32>(0), o, inside);
-  return select(vec4<f32>(0.0), vec4<f32>(x[safe.x], x[safe.y], x[safe.z], x[safe.w]), inside);
-}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
@@ -80,8 +54,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     let ih = i32(oh * SH);
     let iw = i32(ow * SW);
     let pix = i32(n * C * H * W) + ih * i32(W) + iw;
-    let y0 = gather(pix, offa, vec4<i32>(ih) + dha, vec4<i32>(iw) + dwa);
-    let y1 = gather(pix, offb, vec4<i32>(ih) + dhb, vec4<i32>(iw) + dwb);
+    let y0 = gatherInput(vec4<i32>(pix) + offa, vec4<i32>(ih) + dha, vec4<i32>(iw) + dwa);
+    let y1 = gatherInput(vec4<i32>(pix) + offb, vec4<i32>(ih) + dhb, vec4<i32>(iw) + dwb);
     accumulateTile(&acc, ra, n * CO * ohw + oh * OW + ow, y0, y1);
     ow++;
     if (ow == OW) {

@@ -9,7 +9,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { manualSeed } from '../src/node';
 import { setupLinreg, trainLinreg } from '../src/train/recipes/linreg';
 import { houseData, leastSquares } from '../demos/common/linreg-data';
-import { browserAvailable, CHROMIUM, CHROMIUM_ARGS, launchDemoBrowser, SCREENSHOTS, type DemoBrowser } from './helpers/browser';
+import { browserAvailable, CHROMIUM, CHROMIUM_ARGS, demoState, SCREENSHOTS, useDemoBrowser, type DemoBrowser } from './helpers/browser';
 import { testDevice } from './helpers/device';
 
 /** What the pages publish on window.kilnDemo that these tests read. */
@@ -31,7 +31,7 @@ interface PathState {
   leftMapAt: number | null;
 }
 
-const state = <T>(page: Page): Promise<T> => page.evaluate(() => (window as unknown as { kilnDemo: T }).kilnDemo);
+const state = demoState;
 const numberIn = async (page: Page, id: string): Promise<number> => Number(await page.textContent(`#${id}`));
 
 async function screenshot(browser: DemoBrowser, page: Page, name: string): Promise<void> {
@@ -41,20 +41,11 @@ async function screenshot(browser: DemoBrowser, page: Page, name: string): Promi
 
 describe('demo pages: linear regression and gradient descent (Chrome)', function () {
   this.timeout(300_000);
-  let browser: DemoBrowser | null = null;
-
-  before(async function () {
-    if (!browserAvailable()) this.skip();
-    browser = await launchDemoBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-  });
+  const browser = useDemoBrowser();
 
   it('y = 2x + 3 with the seed recipe (lr 0.01, full batch, 1000 epochs) reaches w = 2, b = 3 read from the page', async () => {
-    const page = await browser!.open('linreg.html?dataset=line&autostart=1');
-    await browser!.waitForPhase(page, ['done'], 240_000);
+    const page = await browser().open('linreg.html?dataset=line&autostart=1');
+    await browser().waitForPhase(page, ['done'], 240_000);
     const w = await numberIn(page, 'w');
     const b = await numberIn(page, 'b');
     const s = await state<LinregState>(page);
@@ -62,13 +53,13 @@ describe('demo pages: linear regression and gradient descent (Chrome)', function
     expect(Math.abs(w - 2), `w = ${w}`).to.be.below(0.05);
     expect(Math.abs(b - 3), `b = ${b}`).to.be.below(0.15);
     expect(s.w).to.be.closeTo(w, 1e-4);
-    await screenshot(browser!, page, 'linreg-line');
+    await screenshot(browser(), page, 'linreg-line');
     await page.close();
   });
 
   it('the same seed gives the same per-epoch losses in Chrome as in Node (kiln train linreg --variant a)', async () => {
-    const page = await browser!.open('linreg.html?dataset=line&lr=0.01&batch=11&epochs=20&standardize=0&seed=0&autostart=1');
-    await browser!.waitForPhase(page, ['done'], 120_000);
+    const page = await browser().open('linreg.html?dataset=line&lr=0.01&batch=11&epochs=20&standardize=0&seed=0&autostart=1');
+    await browser().waitForPhase(page, ['done'], 120_000);
     const { losses: chrome, adapter } = await state<LinregState>(page);
     await page.close();
     const device = await testDevice();
@@ -84,8 +75,8 @@ describe('demo pages: linear regression and gradient descent (Chrome)', function
   });
 
   it('house prices: standardized minibatch SGD lands near least squares in the original units, with a held-out loss', async () => {
-    const page = await browser!.open('linreg.html?dataset=house&autostart=1');
-    await browser!.waitForPhase(page, ['done'], 120_000);
+    const page = await browser().open('linreg.html?dataset=house&autostart=1');
+    await browser().waitForPhase(page, ['done'], 120_000);
     const s = await state<LinregState>(page);
     const data = houseData(0);
     const exact = leastSquares(data.x, data.y);
@@ -96,13 +87,13 @@ describe('demo pages: linear regression and gradient descent (Chrome)', function
     expect(s.losses.at(-1)).to.be.within(exact.loss, exact.loss * 1.2);
     expect(s.testLosses.at(-1)).to.be.within(10, 60);
     expect(await page.isVisible('#test-loss')).to.equal(true);
-    await screenshot(browser!, page, 'linreg');
+    await screenshot(browser(), page, 'linreg');
     await page.close();
   });
 
   it('gradient descent: a too-large learning rate diverges off the map, a good one and standardized x converge', async () => {
-    const page = await browser!.open('descent.html');
-    await browser!.waitForPhase(page, ['done'], 180_000);
+    const page = await browser().open('descent.html');
+    await browser().waitForPhase(page, ['done'], 180_000);
     const { paths, bestLoss } = await state<{ paths: PathState[]; bestLoss: number }>(page);
     const byName = new Map(paths.map((p) => [p.name, p]));
     const large = byName.get('too large')!;
@@ -116,7 +107,7 @@ describe('demo pages: linear regression and gradient descent (Chrome)', function
     expect(std.finalLoss).to.be.below(bestLoss * 1.001);
     expect(good.points.length).to.be.above(10);
     expect(await page.textContent('#runs')).to.contain('diverged');
-    await screenshot(browser!, page, 'descent');
+    await screenshot(browser(), page, 'descent');
     await page.close();
   });
 
@@ -132,7 +123,7 @@ describe('demo pages: linear regression and gradient descent (Chrome)', function
       // Chromium on Linux may keep navigator.gpu without the flag (and then find no adapter); hide it
       // so that the pages meet a browser with no WebGPU at all.
       const probe = await context.newPage();
-      await probe.goto(`${browser!.server.url}index.html`);
+      await probe.goto(`${browser().server.url}index.html`);
       const exposed = await probe.evaluate(() => 'gpu' in navigator && navigator.gpu !== undefined);
       await probe.close();
       if (exposed) await context.addInitScript(() => Object.defineProperty(navigator, 'gpu', { value: undefined }));
@@ -146,7 +137,7 @@ describe('demo pages: linear regression and gradient descent (Chrome)', function
     for (const name of ['linreg', 'descent', 'softmax', 'mnist']) {
       it(`${name}.html shows the no-WebGPU message and phase 'no-webgpu', not a blank page`, async () => {
         const page = await context!.newPage();
-        await page.goto(`${browser!.server.url}${name}.html?autostart=1`);
+        await page.goto(`${browser().server.url}${name}.html?autostart=1`);
         await page.waitForFunction(() => (window as unknown as { kilnDemo?: { phase: string } }).kilnDemo?.phase !== 'loading', null, { timeout: 30_000 });
         expect(await page.evaluate(() => navigator.gpu)).to.equal(undefined);
         expect(await page.evaluate(() => (window as unknown as { kilnDemo: { phase: string } }).kilnDemo.phase)).to.equal('no-webgpu');
@@ -161,7 +152,7 @@ describe('demo pages: linear regression and gradient descent (Chrome)', function
 
     it('index.html loads and links every page', async () => {
       const page = await context!.newPage();
-      const response = await page.goto(`${browser!.server.url}index.html`);
+      const response = await page.goto(`${browser().server.url}index.html`);
       expect(response?.status()).to.equal(200);
       expect(await page.textContent('h1')).to.equal('Kiln demos');
       const links = await page.$$eval('main a', (as) => as.map((a) => a.getAttribute('href')));

@@ -9,13 +9,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import type { Page } from 'playwright-core';
 import { loadCheckpointFile } from '../src/cli/checkpoint-files';
 import { readIdxFolder } from '../src/cli/files';
 import { Graph, manualSeed, Program } from '../src/node';
 import { parseImagesAndLabels } from '../src/train/data/idx';
 import { MNIST_MEAN, MNIST_NETS, MNIST_STD, mnistDataset, setupMnist } from '../src/train/recipes/mnist';
-import { browserAvailable, launchDemoBrowser, type DemoBrowser } from './helpers/browser';
+import { demoState, useDemoBrowser } from './helpers/browser';
 import { testDevice } from './helpers/device';
 
 const run = promisify(execFile);
@@ -39,27 +38,14 @@ interface MnistState {
   prediction?: { probabilities: number[]; predicted: number };
 }
 
-/** window.kilnDemo without its functions (they do not cross into Node). */
-function demoState<T>(page: Page): Promise<T> {
-  return page.evaluate(() => JSON.parse(JSON.stringify((window as unknown as { kilnDemo: unknown }).kilnDemo)) as never);
-}
 
 describe('demo pages: softmax regression and the MNIST CNN in Chrome', function () {
   this.timeout(600_000);
-  let browser: DemoBrowser | null = null;
-
-  before(async function () {
-    if (!browserAvailable()) this.skip();
-    browser = await launchDemoBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-  });
+  const browser = useDemoBrowser();
 
   it('softmax regression on Fashion-MNIST: 3 epochs on 20,000 images reach test accuracy > 0.7, with predictions for the shown test images', async () => {
-    const page = await browser!.open('softmax.html?autostart=1&epochs=3&limit=20000');
-    await browser!.waitForPhase(page, ['done'], 400_000);
+    const page = await browser().open('softmax.html?autostart=1&epochs=3&limit=20000');
+    await browser().waitForPhase(page, ['done'], 400_000);
     const state = await demoState<SoftmaxState>(page);
     console.log(`      softmax page: ${state.epochs.map((e) => `epoch ${e.epoch} loss ${e.loss.toFixed(4)} train ${e.trainAccuracy.toFixed(4)} test ${e.testAccuracy.toFixed(4)}`).join('; ')}`);
     expect(state.epochs.map((e) => e.epoch)).to.deep.equal([1, 2, 3]);
@@ -71,13 +57,13 @@ describe('demo pages: softmax regression and the MNIST CNN in Chrome', function 
     expect(await page.locator('#grid figure').count()).to.equal(state.shown.length);
     expect(await page.locator('#grid .wrong').count()).to.equal(wrong);
     expect(wrong).to.be.below(state.shown.length / 2);
-    await browser!.screenshot(page, 'softmax');
+    await browser().screenshot(page, 'softmax');
     await page.close();
   });
 
   it('the MNIST page trains the narrow net (1,500 images, 1 epoch) with a live loss curve and test accuracy, and classifies a mouse drawing', async () => {
-    const page = await browser!.open('mnist.html?net=narrow&epochs=1&limit=1500&testLimit=500&batch=32&autostart=1');
-    await browser!.waitForPhase(page, ['done'], 400_000);
+    const page = await browser().open('mnist.html?net=narrow&epochs=1&limit=1500&testLimit=500&batch=32&autostart=1');
+    await browser().waitForPhase(page, ['done'], 400_000);
     const state = await demoState<MnistState>(page);
     const epoch = state.epochs![0]!;
     console.log(`      mnist page (narrow, 1,500 images): loss ${epoch.loss.toFixed(4)}, ${epoch.imagesPerSecond.toFixed(0)} images/s, test ${epoch.testCorrect}/500, ${state.lossPoints} loss points`);
@@ -101,7 +87,7 @@ describe('demo pages: softmax regression and the MNIST CNN in Chrome', function 
     expect(prediction!.probabilities).to.have.length(10);
     expect(prediction!.probabilities.reduce((a, b) => a + b, 0)).to.be.closeTo(1, 1e-4);
     expect(await page.locator('#bars .bar').count()).to.equal(10);
-    await browser!.screenshot(page, 'mnist-train');
+    await browser().screenshot(page, 'mnist-train');
     await page.close();
   });
 
@@ -136,10 +122,10 @@ describe('demo pages: softmax regression and the MNIST CNN in Chrome', function 
       expect(chosen).to.have.length(10);
 
       // Chrome: open with the full net selected; the file's conv1.weight shape switches it to narrow.
-      const page = await browser!.open('mnist.html?net=full&testLimit=1000');
-      await browser!.waitForPhase(page, ['ready'], 120_000);
+      const page = await browser().open('mnist.html?net=full&testLimit=1000');
+      await browser().waitForPhase(page, ['ready'], 120_000);
       await page.setInputFiles('#load-weights', file);
-      await browser!.waitForPhase(page, ['done'], 300_000);
+      await browser().waitForPhase(page, ['done'], 300_000);
       const state = await demoState<MnistState>(page);
       console.log(`      Node: ${nodeCorrect}/1000 correct (loss ${nodeEval.loss.toFixed(4)}); Chrome page: ${state.testCorrect}/${state.testCount} (loss ${(state as { testLoss?: number }).testLoss?.toFixed(4)})`);
       expect(await page.locator('#net').inputValue()).to.equal('narrow');
@@ -166,7 +152,7 @@ describe('demo pages: softmax regression and the MNIST CNN in Chrome', function 
       expect(right).to.be.at.least(8);
       const { prediction } = await demoState<MnistState>(page);
       expect(prediction!.predicted).to.equal(results.at(-1)!.predicted);
-      await browser!.screenshot(page, 'mnist-draw');
+      await browser().screenshot(page, 'mnist-draw');
 
       // A damaged file: a clear error on the page, and the loaded net stays.
       const bytes = readFileSync(file);

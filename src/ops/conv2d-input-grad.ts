@@ -1,6 +1,7 @@
 // The gradient of conv2d with respect to its input, an op of its own (shaders/conv2d_input_grad.wgsl):
 // dx[n, ci, ih, iw] = sum of weight[co, ci, kh, kw] * dy[n, co, oh, ow] over the taps that read
 // (ih, iw). Only conv2d's gradient rule creates it.
+import convGeometry from '../../shaders/conv_geometry.wgsl';
 import gemmTile from '../../shaders/gemm_tile.wgsl';
 import source from '../../shaders/conv2d_input_grad.wgsl';
 import { fmt, ShapeError } from '../graph/shape';
@@ -9,7 +10,7 @@ import { forEachTap, geometry, geometryConstants, outputSize, type Conv2dAttrs, 
 import { gemmWorkgroups } from './gemm-dispatch';
 import { defineOp } from './op';
 
-const code = `${gemmTile}\n${source}`;
+const code = `${convGeometry}\n${gemmTile}\n${source}`;
 
 export interface Conv2dInputGradAttrs extends Conv2dAttrs {
   /** Height and width of the forward input (several sizes map to one output size when strided). */

@@ -2,6 +2,8 @@
 // reduction runs over every output pixel of the batch. The op computes `splits` partial sums over
 // consecutive ranges of (n, oh, ow), [splits, CO, C, KH, KW], and conv2dWeightGrad() adds them with
 // a sum over the first axis, so a long reduction still spreads over many invocations.
+import convGather from '../../shaders/conv_gather.wgsl';
+import convGeometry from '../../shaders/conv_geometry.wgsl';
 import gemmTile from '../../shaders/gemm_tile.wgsl';
 import source from '../../shaders/conv2d_weight_grad.wgsl';
 import { fmt, ShapeError } from '../graph/shape';
@@ -12,7 +14,7 @@ import { defineOp } from './op';
 import { reshape } from './reshape';
 import { sum } from './sum';
 
-const code = `${gemmTile}\n${source}`;
+const code = `${convGeometry}\n${gemmTile}\n${convGather}\n${source}`;
 
 export interface Conv2dWeightGradAttrs extends Conv2dAttrs {
   kernel: Pair;

@@ -2,6 +2,8 @@
 // stride, padding, dilation and an optional bias: shape inference, the implicit-GEMM kernel of
 // shaders/conv2d.wgsl, the gradient rule (two implicit-GEMM ops of their own, and a sum for the
 // bias) and the float64 reference.
+import convGather from '../../shaders/conv_gather.wgsl';
+import convGeometry from '../../shaders/conv_geometry.wgsl';
 import gemmTile from '../../shaders/gemm_tile.wgsl';
 import source from '../../shaders/conv2d.wgsl';
 import { fmt, ShapeError } from '../graph/shape';
@@ -13,7 +15,7 @@ import { gemmWorkgroups } from './gemm-dispatch';
 import { defineOp } from './op';
 import { sum } from './sum';
 
-const code = `${gemmTile}\n${source}`;
+const code = `${convGeometry}\n${gemmTile}\n${convGather}\n${source}`;
 
 export const conv2dOp = defineOp<Conv2dAttrs>({
   name: 'conv2d',

@@ -83,3 +83,27 @@ export async function launchDemoBrowser(): Promise<DemoBrowser> {
     },
   };
 }
+
+/**
+ * Launches one demo browser (server + chromium) for the enclosing describe block, closing it after;
+ * the block is skipped where there is no chromium. Call inside describe(); use the returned getter in tests.
+ */
+export function useDemoBrowser(): () => DemoBrowser {
+  let browser: DemoBrowser | null = null;
+  before(async function () {
+    if (!browserAvailable()) this.skip();
+    browser = await launchDemoBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+  });
+  return () => {
+    if (!browser) throw new Error('the demo browser is not running');
+    return browser;
+  };
+}
+
+/** The page's window.kilnDemo without its functions (they do not cross into Node). */
+export function demoState<T>(page: Page): Promise<T> {
+  return page.evaluate(() => JSON.parse(JSON.stringify((window as unknown as { kilnDemo: unknown }).kilnDemo)) as never);
+}
