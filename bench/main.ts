@@ -10,7 +10,7 @@ import { manualSeed } from '../src/random/philox';
 import { setupLinreg } from '../src/train/recipes/linreg';
 import { imageDataset, setupSoftmax } from '../src/train/recipes/softmax';
 import { readIdxFolder } from '../src/cli/files';
-import { countGpuCalls } from './count-calls';
+import { countGpuCalls, type CallCounts } from './count-calls';
 import { mnistDataset, MNIST_NETS, mnistTrainFlops, setupMnist } from '../src/train/recipes/mnist';
 
 interface Row {
@@ -24,24 +24,29 @@ interface Row {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
+/** Runs `work` `reps` times (after the caller's warm-up): the median milliseconds and the GPU calls of all runs. */
+async function timed(device: Device, reps: number, work: () => Promise<unknown>): Promise<{ ms: number; counted: CallCounts }> {
+  const calls = countGpuCalls(device);
+  const times: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    const t0 = performance.now();
+    await work();
+    times.push(performance.now() - t0);
+  }
+  return { ms: median(times), counted: calls.stop() };
+}
+
 async function linregSteps(device: Device, reps: number): Promise<Row> {
   manualSeed(0);
   const setup = setupLinreg(device, 'b');
   const program = await setup.trainer.program('train', setup.dataset, 10);
   // Warm-up, then time whole epochs (100 steps in one submit) as the trainer runs them.
   await setup.trainer.fit(setup.dataset, { epochs: 1 });
-  const calls = countGpuCalls(device);
-  const times: number[] = [];
-  for (let r = 0; r < reps; r++) {
-    const t0 = performance.now();
-    await setup.trainer.fit(setup.dataset, { epochs: 1, reportEvery: 100 });
-    times.push(performance.now() - t0);
-  }
-  const counted = calls.stop();
+  const { ms, counted } = await timed(device, reps, () => setup.trainer.fit(setup.dataset, { epochs: 1, reportEvery: 100 }));
   const steps = 100;
   return {
     workload: 'linreg (b) training, batch 10',
-    value: steps / (median(times) / 1000),
+    value: steps / (ms / 1000),
     unit: 'steps/s',
     dispatchesPerStep: program.stats.dispatchesPerStep,
     submitsPerStep: counted.submits / (steps * reps),
@@ -56,17 +61,10 @@ async function softmaxImages(device: Device, reps: number): Promise<Row> {
   const { trainer } = setupSoftmax(device);
   const program = await trainer.program('train', train, 256);
   await trainer.fit(train, { epochs: 1 });
-  const calls = countGpuCalls(device);
-  const times: number[] = [];
-  for (let r = 0; r < reps; r++) {
-    const t0 = performance.now();
-    await trainer.fit(train, { epochs: 1, reportEvery: 20 });
-    times.push(performance.now() - t0);
-  }
-  const counted = calls.stop();
+  const { ms, counted } = await timed(device, reps, () => trainer.fit(train, { epochs: 1, reportEvery: 20 }));
   return {
     workload: 'softmax regression training, batch 256',
-    value: train.count / (median(times) / 1000),
+    value: train.count / (ms / 1000),
     unit: 'images/s',
     dispatchesPerStep: program.stats.dispatchesPerStep,
     submitsPerStep: counted.submits / (20 * reps),
@@ -84,15 +82,8 @@ async function mnistTraining(device: Device, reps: number, steps: number): Promi
   const program = await trainer.program('train', train, 64);
   const compileSeconds = (performance.now() - compileStart) / 1000;
   await trainer.fit(train, { epochs: 1 });
-  const calls = countGpuCalls(device);
-  const times: number[] = [];
-  for (let r = 0; r < reps; r++) {
-    const t0 = performance.now();
-    await trainer.fit(train, { epochs: 1, reportEvery: steps });
-    times.push(performance.now() - t0);
-  }
-  const counted = calls.stop();
-  const rate = train.count / (median(times) / 1000);
+  const { ms, counted } = await timed(device, reps, () => trainer.fit(train, { epochs: 1, reportEvery: steps }));
+  const rate = train.count / (ms / 1000);
   const gflops = (rate * mnistTrainFlops(MNIST_NETS.full)) / 1e9;
   return {
     workload: 'MNIST CNN training, batch 64',
@@ -100,7 +91,7 @@ async function mnistTraining(device: Device, reps: number, steps: number): Promi
     unit: 'images/s',
     dispatchesPerStep: program.stats.dispatchesPerStep,
     submitsPerStep: counted.submits / (steps * reps),
-    note: `${gflops.toFixed(2)} GFLOP/s at 72 MFLOP/image; ${(median(times) / steps).toFixed(0)} ms/step; peak ${(program.stats.peakBytes / 2 ** 20).toFixed(1)} MiB; compile ${compileSeconds.toFixed(1)} s; createBuffer ${counted.createBuffer}, createBindGroup ${counted.createBindGroup} in ${steps * reps} steps`,
+    note: `${gflops.toFixed(2)} GFLOP/s at 72 MFLOP/image; ${(ms / steps).toFixed(0)} ms/step; peak ${(program.stats.peakBytes / 2 ** 20).toFixed(1)} MiB; compile ${compileSeconds.toFixed(1)} s; createBuffer ${counted.createBuffer}, createBindGroup ${counted.createBindGroup} in ${steps * reps} steps`,
   };
 }
 
@@ -114,17 +105,10 @@ async function mnistInference(device: Device, reps: number): Promise<Row> {
   const batch = trainer.evaluationBatch(test, 1000);
   const program = await trainer.program('eval', test, batch);
   await trainer.evaluate(test, { batchSize: 1000 });
-  const calls = countGpuCalls(device);
-  const times: number[] = [];
-  for (let r = 0; r < reps; r++) {
-    const t0 = performance.now();
-    await trainer.evaluate(test, { batchSize: 1000 });
-    times.push(performance.now() - t0);
-  }
-  const counted = calls.stop();
+  const { ms, counted } = await timed(device, reps, () => trainer.evaluate(test, { batchSize: 1000 }));
   return {
     workload: 'MNIST CNN inference, batch 1000',
-    value: test.count / (median(times) / 1000),
+    value: test.count / (ms / 1000),
     unit: 'images/s',
     dispatchesPerStep: program.stats.dispatchesPerStep,
     submitsPerStep: counted.submits / ((reps * test.count) / batch),

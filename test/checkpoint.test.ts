@@ -12,29 +12,10 @@ import { CheckpointError, decodeSafetensors, encodeSafetensors, loadCheckpoint, 
 import * as nn from '../src/train/nn/index';
 import type { Module } from '../src/train/nn/module';
 import { testDevice } from './helpers/device';
+import { rejection, throwsError } from './helpers/errors';
 
 /** The raw bytes of a typed array, for bit-level comparison (-0 vs 0, NaN payloads, subnormals). */
 const bits = (a: HostArray): number[] => [...new Uint8Array(a.buffer, a.byteOffset, a.byteLength)];
-
-function throwsError(f: () => unknown): Error {
-  try {
-    f();
-  } catch (e) {
-    expect(e).to.be.instanceOf(Error);
-    return e as Error;
-  }
-  throw new Error('expected an exception, but none was thrown');
-}
-
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).to.be.instanceOf(Error);
-    return e as Error;
-  }
-  throw new Error('expected a rejection, but the promise resolved');
-}
 
 /** Splits a file into its header length, its header JSON text and its data section. */
 function parts(bytes: Uint8Array): { n: number; json: string; data: Uint8Array } {

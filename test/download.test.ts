@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { downloadManifest, type Manifest } from '../src/cli/download';
+import { rejection } from './helpers/errors';
 
 // Resolved from cwd rather than import.meta.url because the test runs from a bundle in build/test/.
 const SHIPPED = resolve(process.cwd(), 'data/mnist');
@@ -44,16 +45,6 @@ async function mirror(corrupt?: string): Promise<{ url: string; requests: string
     requests,
     close: () => new Promise<void>((done) => server.close(() => done())),
   };
-}
-
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).to.be.instanceOf(Error);
-    return e as Error;
-  }
-  throw new Error('expected a rejection, but the promise resolved');
 }
 
 /** Runs bin/kiln.js asynchronously (spawnSync would block the event loop that serves the mirror). */

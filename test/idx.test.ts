@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { parseIdx, parseImagesAndLabels } from '../src/train/data/idx';
+import { rejection } from './helpers/errors';
 
 // The MNIST files shipped in the repository; resolved from cwd (the repository root under npm test)
 // rather than import.meta.url because the test runs from a bundle in build/test/.
@@ -22,17 +23,6 @@ function idx(type: number, shape: number[], body: Uint8Array): Uint8Array {
   out.set(new Uint8Array(header.buffer), 0);
   out.set(body, header.byteLength);
   return out;
-}
-
-/** Awaits a promise that must reject and returns its Error, so tests can check the message. */
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).to.be.instanceOf(Error);
-    return e as Error;
-  }
-  throw new Error('expected a rejection, but the promise resolved');
 }
 
 describe('IDX reader', () => {
