@@ -33,6 +33,11 @@ export class Device {
    * the `webgpu` package returned: if it is garbage-collected, Dawn crashes the process.
    */
   private readonly keepAlive: unknown;
+  /**
+   * Whether programs compiled on this device fuse kernels unless their compile options say otherwise.
+   * Node's openDevice turns it off for KILN_FUSION=off, so every test can run both ways.
+   */
+  fusion = true;
 
   constructor(gpu: GPUDevice, adapter: AdapterSummary, keepAlive?: unknown) {
     this.gpu = gpu;

@@ -15,6 +15,8 @@ export interface OpenDeviceOptions {
   adapter?: string;
   /** Dawn toggles, for example 'disable_robustness' (faster on software adapters, less safe). */
   dawnFeatures?: string[];
+  /** Default for Program.compile's `fusion`; defaults to true unless $KILN_FUSION is 'off' or '0'. */
+  fusion?: boolean;
 }
 
 export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
@@ -137,7 +139,9 @@ export async function openDevice(options: OpenDeviceOptions = {}): Promise<Devic
     }
     const gpu = await found.adapter.requestDevice({ label: `kiln-${backend}`, requiredLimits: requiredLimits(found.adapter) });
     const summary = summarizeAdapter(found.adapter, gpu, backend, attempt.compatibility);
-    return new Device(gpu, summary, found.entry);
+    const device = new Device(gpu, summary, found.entry);
+    device.fusion = options.fusion ?? !['off', '0', 'false'].includes(process.env['KILN_FUSION'] ?? '');
+    return device;
   }
   throw new AdapterError(
     `no WebGPU adapter could be opened (${failures.join('; ')}). ` +

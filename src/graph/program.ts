@@ -6,8 +6,10 @@ import type { Device } from '../device/device';
 import type { BindingRef, KernelCall } from '../ops/op';
 import type { Graph } from './graph';
 import { checkBindingSizes } from './binding-limit';
-import { planMemory, storageRoot, type MemoryPlan } from './memory-plan';
-import { bytesOf, fmt } from './shape';
+import { fuse } from './fusion/index';
+import { planMemory, storageRoot } from './memory-plan';
+import { StorageMap } from './storage-map';
+import { fmt } from './shape';
 import type { Tensor } from './tensor';
 import { checkHostData, type HostArray } from './variable';
 
@@ -16,6 +18,8 @@ export interface CompileOptions {
   outputs?: readonly Tensor[];
   /** Name used in GPU debug labels and describe(). */
   label?: string;
+  /** Run the fusion pass (src/graph/fusion/); defaults to the device's setting (on). Results are the same either way. */
+  fusion?: boolean;
 }
 
 export interface RunOptions {
@@ -72,14 +76,17 @@ export class Program {
     const label = options.label ?? 'program';
     const outputs = options.outputs ?? [];
     for (const t of outputs) if (t.graph !== graph) throw new Error(`compile: output ${t} belongs to another graph`);
-    const schedule = scheduleStep(graph, outputs);
-    checkBindingSizes(label, [...schedule, ...collectLeaves(schedule, outputs)], device.limits);
-    const plan = planMemory(schedule, new Set(outputs.map(storageRoot)));
+    const unfused = scheduleStep(graph, outputs);
+    const fusion = options.fusion ?? device.fusion;
+    // `computed` maps each fetched tensor to the node that computes it after fusion.
+    const { schedule, outputs: computed } = fusion ? fuse(unfused, outputs) : { schedule: unfused, outputs: [...outputs] };
+    checkBindingSizes(label, [...schedule, ...collectLeaves(schedule, computed)], device.limits);
+    const plan = planMemory(schedule, new Set(computed.map(storageRoot)));
     const storage = new StorageMap(device, label, plan);
 
     // Every node's storage exists before lowering, so bind groups can be made in one pass.
     const inputs: Program['inputs'] = new Map();
-    for (const node of collectLeaves(schedule, outputs)) {
+    for (const node of collectLeaves(schedule, computed)) {
       const buffer = storage.leaf(node);
       if (node.kind === 'input') inputs.set(node.name, { tensor: node, buffer, fed: false });
     }
@@ -88,7 +95,7 @@ export class Program {
       lowered.flatMap(({ node, calls }) => calls.map((call) => makeDispatch(device, storage, node, call))),
     );
     const readable = new Map<Tensor, GPUBuffer>();
-    for (const t of outputs) readable.set(t, storage.of(t));
+    outputs.forEach((t, i) => readable.set(t, storage.of(computed[i]!)));
     device.check();
     const stats: ProgramStats = {
       dispatchesPerStep: dispatches.length,
@@ -181,68 +188,6 @@ function collectLeaves(schedule: readonly Tensor[], outputs: readonly Tensor[]):
     if (root.kind !== 'op') leaves.add(root);
   }
   return [...leaves];
-}
-
-/** Who owns each tensor's bytes: variables their own buffers, inputs and constants one per program, intermediates a planned slot. */
-class StorageMap {
-  private readonly leaves = new Map<Tensor, GPUBuffer>();
-  private readonly slotBuffers: GPUBuffer[];
-  private readonly sizes = { variableBytes: 0, inputBytes: 0, constantBytes: 0, slotBytes: 0, uniformBytes: 0 };
-
-  constructor(
-    private readonly device: Device,
-    private readonly label: string,
-    private readonly plan: MemoryPlan,
-  ) {
-    this.slotBuffers = plan.slots.map((slot, i) => device.createStorage(`${label}/slot${i}`, slot.bytes));
-    this.sizes.slotBytes = this.slotBuffers.reduce((a, b) => a + b.size, 0);
-  }
-
-  leaf(node: Tensor): GPUBuffer {
-    let buffer = this.leaves.get(node);
-    if (buffer) return buffer;
-    if (node.kind === 'variable') {
-      buffer = node.variable!.bufferOn(this.device);
-      this.sizes.variableBytes += buffer.size;
-    } else if (node.kind === 'input') {
-      buffer = this.device.createStorage(`${this.label}/input:${node.name}`, bytesOf(node.dtype, node.size));
-      this.sizes.inputBytes += buffer.size;
-    } else if (node.kind === 'constant') {
-      buffer = this.device.createStorage(`${this.label}/${node.name}`, node.byteLength);
-      this.device.write(buffer, 0, node.value!);
-      this.sizes.constantBytes += buffer.size;
-    } else {
-      throw new Error(`internal: ${node} is not a leaf`);
-    }
-    this.leaves.set(node, buffer);
-    return buffer;
-  }
-
-  of(t: Tensor): GPUBuffer {
-    const root = storageRoot(t);
-    if (root.kind !== 'op') return this.leaf(root);
-    const slot = this.plan.slotOf.get(root);
-    if (slot === undefined) throw new Error(`internal: no storage planned for ${root}`);
-    return this.slotBuffers[slot]!;
-  }
-
-  slotName(t: Tensor): string {
-    const root = storageRoot(t);
-    const slot = this.plan.slotOf.get(root);
-    return slot === undefined ? root.name : `slot${slot}`;
-  }
-
-  uniform(data: Uint32Array | Float32Array | Int32Array, label: string): GPUBuffer {
-    const buffer = this.device.createBuffer(label, data.byteLength, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
-    this.device.write(buffer, 0, data);
-    this.sizes.uniformBytes += buffer.size;
-    return buffer;
-  }
-
-  bytes(): Pick<ProgramStats, 'peakBytes' | 'variableBytes' | 'inputBytes' | 'constantBytes' | 'slotBytes' | 'uniformBytes'> {
-    const s = this.sizes;
-    return { ...s, peakBytes: s.variableBytes + s.inputBytes + s.constantBytes + s.slotBytes + s.uniformBytes };
-  }
 }
 
 async function makeDispatch(device: Device, storage: StorageMap, node: Tensor, call: KernelCall): Promise<Dispatch> {

@@ -29,6 +29,8 @@ export interface TrainerConfig {
   batchSize: number;
   /** Seeds the shuffling of each epoch. */
   seed?: number;
+  /** Fuse kernels when compiling (default: the device's setting, on). */
+  fusion?: boolean;
 }
 
 export interface Progress {
@@ -102,7 +104,7 @@ export class Trainer {
     let program = forData.get(key);
     if (!program) {
       const { graph, accuracy } = this.buildGraph(mode, data, batch);
-      program = Program.compile(this.device, graph, { label: `${mode}[${batch}]` }).then((compiled) => {
+      program = Program.compile(this.device, graph, { label: `${mode}[${batch}]`, ...(this.config.fusion !== undefined ? { fusion: this.config.fusion } : {}) }).then((compiled) => {
         if (accuracy) this.accuracyMeasured.add(compiled);
         return compiled;
       });

@@ -1,0 +1,17 @@
+// The fusion pass: canonicalising rules first (which free values for fusion), then fusing rules, each
+// as one sweep over the schedule. The order of FUSING_RULES matters: epilogues claim a matmul or a
+// conv before the elementwise-chain rule could start a chain from its consumer.
+import type { Tensor } from '../tensor';
+import type { FusionRule } from './rule';
+import { sweep, type FusedStep } from './sweep';
+
+const CANONICAL_RULES: FusionRule[] = [];
+const FUSING_RULES: FusionRule[] = [];
+
+/** Rewrites a step; `outputs` are the tensors the caller fetches, returned as what now computes them. */
+export function fuse(schedule: readonly Tensor[], outputs: readonly Tensor[]): FusedStep {
+  const canonical = sweep(schedule, outputs, CANONICAL_RULES);
+  return sweep(canonical.schedule, canonical.outputs, FUSING_RULES);
+}
+
+export type { FusedStep } from './sweep';
