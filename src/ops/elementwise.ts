@@ -4,10 +4,11 @@
 import template from '../../shaders/elementwise.wgsl';
 import { broadcastShapes, broadcastStrides, fmt, sameShape, ShapeError, sizeOf, type Shape } from '../graph/shape';
 import type { Tensor } from '../graph/tensor';
-import { defineOp, dispatch1d, type CpuTensor, type GradContext, type KernelCall, type OpDef, type TensorMeta } from './op';
+import { defineOp, dispatch1d, type AnyOpDef, type CpuTensor, type GradContext, type KernelCall, type OpDef, type TensorMeta } from './op';
 
 const MAX_RANK = 8;
-const MAX_INPUTS = 3;
+/** Inputs of one elementwise kernel (the broadcast metadata holds strides for this many). */
+export const MAX_INPUTS = 3;
 
 export interface ElementwiseSpec<A> {
   name: string;
@@ -23,8 +24,16 @@ export interface ElementwiseSpec<A> {
   grad?: (ctx: GradContext<A>) => (Tensor | null)[];
 }
 
+/** The spec behind each elementwise op, so the fusion pass can build one kernel from a chain of them. */
+const specs = new WeakMap<object, ElementwiseSpec<unknown>>();
+
+/** The elementwise spec of `op`, or undefined when `op` is not a plain elementwise map. */
+export function elementwiseSpec(op: AnyOpDef): ElementwiseSpec<unknown> | undefined {
+  return specs.get(op);
+}
+
 export function defineElementwise<A = Record<string, never>>(spec: ElementwiseSpec<A>): OpDef<A> {
-  return defineOp<A>({
+  const op = defineOp<A>({
     name: spec.name,
     infer(inputs, attrs) {
       if (inputs.length !== spec.arity) throw new ShapeError(`${spec.name}: expected ${spec.arity} input(s), got ${inputs.length}`);
@@ -49,10 +58,12 @@ export function defineElementwise<A = Record<string, never>>(spec: ElementwiseSp
     },
     ...(spec.grad ? { grad: spec.grad } : {}),
   });
+  specs.set(op, spec as ElementwiseSpec<unknown>);
+  return op;
 }
 
 /** The map kernel for one elementwise formula over inputs of the given shapes. */
-export function elementwiseKernel(label: string, snippet: string, inputShapes: readonly Shape[], out: Shape, scalar: number): KernelCall {
+export function elementwiseKernel(label: string, snippet: string, inputShapes: readonly Shape[], out: Shape, scalar: number, constants: Record<string, number> = {}): KernelCall {
   const n = sizeOf(out);
   const broadcast = inputShapes.map((s) => !sameShape(s, out));
   const bindings: string[] = inputShapes.map((_, k) => `@group(0) @binding(${k}) var<storage, read> in${k}: array<f32>;`);
@@ -69,7 +80,7 @@ export function elementwiseKernel(label: string, snippet: string, inputShapes: r
   const refs: KernelCall['bindings'] = inputShapes.map((_, k) => ({ input: k }));
   refs.push({ output: true });
   if (needsMeta) refs.push({ uniform: broadcastMeta(inputShapes, out) });
-  return { label, code, constants: { N: n, RANK: Math.max(1, out.length), S: scalar }, bindings: refs, workgroups: dispatch1d(n) };
+  return { label, code, constants: { ...constants, N: n, RANK: Math.max(1, out.length), S: scalar }, bindings: refs, workgroups: dispatch1d(n) };
 }
 
 function broadcastMeta(inputShapes: readonly Shape[], out: Shape): Uint32Array {

@@ -2,16 +2,19 @@
 // as one sweep over the schedule. The order of FUSING_RULES matters: epilogues claim a matmul or a
 // conv before the elementwise-chain rule could start a chain from its consumer.
 import type { Tensor } from '../tensor';
+import { elementwiseChain } from './elementwise-chain';
+import { logSoftmaxNllGradRule, logSoftmaxNllRule } from './log-softmax-nll';
 import type { FusionRule } from './rule';
-import { sweep, type FusedStep } from './sweep';
+import { sweep, type FusedSchedule } from './sweep';
 
-const CANONICAL_RULES: FusionRule[] = [];
-const FUSING_RULES: FusionRule[] = [];
+const CANONICAL_RULES: FusionRule[] = [logSoftmaxNllGradRule];
+// elementwiseChain stays last: it would otherwise turn an epilogue's add or relu into a chain first.
+const FUSING_RULES: FusionRule[] = [logSoftmaxNllRule, elementwiseChain];
 
 /** Rewrites a step; `outputs` are the tensors the caller fetches, returned as what now computes them. */
-export function fuse(schedule: readonly Tensor[], outputs: readonly Tensor[]): FusedStep {
+export function fuse(schedule: readonly Tensor[], outputs: readonly Tensor[]): FusedSchedule {
   const canonical = sweep(schedule, outputs, CANONICAL_RULES);
   return sweep(canonical.schedule, canonical.outputs, FUSING_RULES);
 }
 
-export type { FusedStep } from './sweep';
+export type { FusedSchedule } from './sweep';

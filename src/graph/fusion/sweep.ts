@@ -5,7 +5,7 @@ import type { AnyOpDef } from '../../ops/op';
 import { Tensor } from '../tensor';
 import type { FusionContext, FusionRule } from './rule';
 
-export interface FusedStep {
+export interface FusedSchedule {
   schedule: Tensor[];
   /** The fetched tensors, in the order given, as the nodes that now compute them. */
   outputs: Tensor[];
@@ -14,7 +14,7 @@ export interface FusedStep {
 /** Detached nodes get ids after the graph's own, so describe() tells them apart. */
 const nextId = new WeakMap<object, number>();
 
-export function sweep(schedule: readonly Tensor[], outputs: readonly Tensor[], rules: readonly FusionRule[]): FusedStep {
+export function sweep(schedule: readonly Tensor[], outputs: readonly Tensor[], rules: readonly FusionRule[]): FusedSchedule {
   if (rules.length === 0 || schedule.length === 0) return { schedule: [...schedule], outputs: [...outputs] };
   const readers = new Map<Tensor, Tensor[]>();
   for (const node of schedule) {
