@@ -1,6 +1,7 @@
 // conv2d forward as an implicit GEMM: out[CO, pixels] = weight[CO, C*KH*KW] x im2col(x)[C*KH*KW, pixels]
-// plus bias, where pixels runs over (n, oh, ow) and im2col is never built: each invocation gathers the
-// 8 input values of its 8 output pixels for each k = (ci, kh, kw) straight from x (NCHW).
+// plus bias (then max(., 0) when RELU is set), where pixels runs over (n, oh, ow) and im2col is never
+// built: each invocation gathers the 8 input values of its 8 output pixels for each k = (ci, kh, kw)
+// straight from x (NCHW).
 // The register tile (16 output channels x 8 pixels) and its store come from shaders/gemm_tile.wgsl,
 // the geometry overrides from shaders/conv_geometry.wgsl, gatherInput() from shaders/conv_gather.wgsl.
 //
@@ -11,6 +12,8 @@
 
 override PADDED: bool = false;
 override HAS_BIAS: bool = false;
+// A relu epilogue (set by the fusion pass for relu(conv2d)): max(., 0) after the bias, before the store.
+override RELU: bool = false;
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 // The weight [CO, C, KH, KW]: rows of the GEMM's left operand.
@@ -67,6 +70,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     for (var r = 0u; r < TILE_M; r++) { v[r] = bias[min(row0 + r, CO - 1u)]; }
     addRowValues(&acc, v);
   }
+  if (RELU) { reluTile(&acc); }
   // out[n, co, oh, ow] = out[co * OH*OW + (n * CO * OH*OW + oh*OW + ow)].
   var cols: TileColumns;
   cols.col0 = na * (CO * ohw) + qa;

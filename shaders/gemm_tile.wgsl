@@ -119,6 +119,27 @@ fn addRowValues(acc: ptr<function, Acc>, v: array<f32, 16>) {
   (*acc)[30] += v[15]; (*acc)[31] += v[15];
 }
 
+// max(v, 0) on every value of the block (a relu epilogue); written out by hand like the rest.
+fn reluTile(acc: ptr<function, Acc>) {
+  let zero = vec4<f32>(0.0);
+  (*acc)[0] = max((*acc)[0], zero); (*acc)[1] = max((*acc)[1], zero);
+  (*acc)[2] = max((*acc)[2], zero); (*acc)[3] = max((*acc)[3], zero);
+  (*acc)[4] = max((*acc)[4], zero); (*acc)[5] = max((*acc)[5], zero);
+  (*acc)[6] = max((*acc)[6], zero); (*acc)[7] = max((*acc)[7], zero);
+  (*acc)[8] = max((*acc)[8], zero); (*acc)[9] = max((*acc)[9], zero);
+  (*acc)[10] = max((*acc)[10], zero); (*acc)[11] = max((*acc)[11], zero);
+  (*acc)[12] = max((*acc)[12], zero); (*acc)[13] = max((*acc)[13], zero);
+  (*acc)[14] = max((*acc)[14], zero); (*acc)[15] = max((*acc)[15], zero);
+  (*acc)[16] = max((*acc)[16], zero); (*acc)[17] = max((*acc)[17], zero);
+  (*acc)[18] = max((*acc)[18], zero); (*acc)[19] = max((*acc)[19], zero);
+  (*acc)[20] = max((*acc)[20], zero); (*acc)[21] = max((*acc)[21], zero);
+  (*acc)[22] = max((*acc)[22], zero); (*acc)[23] = max((*acc)[23], zero);
+  (*acc)[24] = max((*acc)[24], zero); (*acc)[25] = max((*acc)[25], zero);
+  (*acc)[26] = max((*acc)[26], zero); (*acc)[27] = max((*acc)[27], zero);
+  (*acc)[28] = max((*acc)[28], zero); (*acc)[29] = max((*acc)[29], zero);
+  (*acc)[30] = max((*acc)[30], zero); (*acc)[31] = max((*acc)[31], zero);
+}
+
 // The flat invocation index: dispatches wider than 65,535 workgroups spread over x and y.
 fn flatIndex(gid: vec3<u32>, groups: vec3<u32>) -> u32 {
   return gid.x + gid.y * groups.x * WG;

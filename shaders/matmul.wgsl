@@ -13,12 +13,17 @@
 // All loads are scalar: on SwiftShader a vec4 load costs four gathers like four scalar ones, and a
 // variant reading B as vec4 when N % 4 == 0 measured 5-10% slower there, so there is one kernel for
 // every shape and layout.
+//
+// Epilogue (set by the fusion pass): HAS_BIAS adds bias[n] to every row of C, then RELU takes
+// max(., 0), both on the accumulators before the store, so C is written once.
 
 override M: u32;
 override N: u32;
 override K: u32;
 override TRANS_A: bool = false;
 override TRANS_B: bool = false;
+override HAS_BIAS: bool = false;
+override RELU: bool = false;
 // Invocations per workgroup: 64, except that the lowering picks 32 or 16 when a small output would
 // make fewer than 4 workgroups (a software adapter spreads workgroups over its CPU threads; MNIST's
 // fc1 forward, 64 invocations with K = 9216, ran up to 30% faster as 2-4 groups than as one).
@@ -30,6 +35,8 @@ const TN = 8u;
 @group(0) @binding(0) var<storage, read> a: array<f32>;
 @group(0) @binding(1) var<storage, read> b: array<f32>;
 @group(0) @binding(2) var<storage, read_write> c: array<f32>;
+// [N]; without a bias, b is bound here again and never read.
+@group(0) @binding(3) var<storage, read> bias: array<f32>;
 
 // Row r of the tile, columns 0-3 at [2r], columns 4-7 at [2r + 1].
 alias Acc = array<vec4<f32>, 32>;
@@ -126,23 +133,41 @@ fn store4(row: u32, col0: u32, v: vec4<f32>) {
   if (col0 + 2u < N) { c[o + 2u] = v.z; }
 }
 
+// The epilogue of one accumulator vector: its columns' bias values e, then relu, as the overrides say.
+fn finish(v: vec4<f32>, e: vec4<f32>) -> vec4<f32> {
+  var r = v;
+  if (HAS_BIAS) { r += e; }
+  if (RELU) { r = max(r, vec4<f32>(0.0)); }
+  return r;
+}
+
 fn store(t: Tile, acc: ptr<function, Acc>) {
-  if (t.row0 + 0u < M) { store4(t.row0 + 0u, t.col0, (*acc)[0]); store4(t.row0 + 0u, t.col0 + 4u, (*acc)[1]); }
-  if (t.row0 + 1u < M) { store4(t.row0 + 1u, t.col0, (*acc)[2]); store4(t.row0 + 1u, t.col0 + 4u, (*acc)[3]); }
-  if (t.row0 + 2u < M) { store4(t.row0 + 2u, t.col0, (*acc)[4]); store4(t.row0 + 2u, t.col0 + 4u, (*acc)[5]); }
-  if (t.row0 + 3u < M) { store4(t.row0 + 3u, t.col0, (*acc)[6]); store4(t.row0 + 3u, t.col0 + 4u, (*acc)[7]); }
-  if (t.row0 + 4u < M) { store4(t.row0 + 4u, t.col0, (*acc)[8]); store4(t.row0 + 4u, t.col0 + 4u, (*acc)[9]); }
-  if (t.row0 + 5u < M) { store4(t.row0 + 5u, t.col0, (*acc)[10]); store4(t.row0 + 5u, t.col0 + 4u, (*acc)[11]); }
-  if (t.row0 + 6u < M) { store4(t.row0 + 6u, t.col0, (*acc)[12]); store4(t.row0 + 6u, t.col0 + 4u, (*acc)[13]); }
-  if (t.row0 + 7u < M) { store4(t.row0 + 7u, t.col0, (*acc)[14]); store4(t.row0 + 7u, t.col0 + 4u, (*acc)[15]); }
-  if (t.row0 + 8u < M) { store4(t.row0 + 8u, t.col0, (*acc)[16]); store4(t.row0 + 8u, t.col0 + 4u, (*acc)[17]); }
-  if (t.row0 + 9u < M) { store4(t.row0 + 9u, t.col0, (*acc)[18]); store4(t.row0 + 9u, t.col0 + 4u, (*acc)[19]); }
-  if (t.row0 + 10u < M) { store4(t.row0 + 10u, t.col0, (*acc)[20]); store4(t.row0 + 10u, t.col0 + 4u, (*acc)[21]); }
-  if (t.row0 + 11u < M) { store4(t.row0 + 11u, t.col0, (*acc)[22]); store4(t.row0 + 11u, t.col0 + 4u, (*acc)[23]); }
-  if (t.row0 + 12u < M) { store4(t.row0 + 12u, t.col0, (*acc)[24]); store4(t.row0 + 12u, t.col0 + 4u, (*acc)[25]); }
-  if (t.row0 + 13u < M) { store4(t.row0 + 13u, t.col0, (*acc)[26]); store4(t.row0 + 13u, t.col0 + 4u, (*acc)[27]); }
-  if (t.row0 + 14u < M) { store4(t.row0 + 14u, t.col0, (*acc)[28]); store4(t.row0 + 14u, t.col0 + 4u, (*acc)[29]); }
-  if (t.row0 + 15u < M) { store4(t.row0 + 15u, t.col0, (*acc)[30]); store4(t.row0 + 15u, t.col0 + 4u, (*acc)[31]); }
+  // The bias of the tile's 8 columns (clamped to column N - 1 like the loads; those are not stored).
+  var e0 = vec4<f32>(0.0);
+  var e1 = vec4<f32>(0.0);
+  if (HAS_BIAS) {
+    let lanes = vec4<u32>(0u, 1u, 2u, 3u);
+    let j0 = min(vec4<u32>(t.col0) + lanes, vec4<u32>(N - 1u));
+    let j1 = min(vec4<u32>(t.col0 + 4u) + lanes, vec4<u32>(N - 1u));
+    e0 = vec4<f32>(bias[j0.x], bias[j0.y], bias[j0.z], bias[j0.w]);
+    e1 = vec4<f32>(bias[j1.x], bias[j1.y], bias[j1.z], bias[j1.w]);
+  }
+  if (t.row0 + 0u < M) { store4(t.row0 + 0u, t.col0, finish((*acc)[0], e0)); store4(t.row0 + 0u, t.col0 + 4u, finish((*acc)[1], e1)); }
+  if (t.row0 + 1u < M) { store4(t.row0 + 1u, t.col0, finish((*acc)[2], e0)); store4(t.row0 + 1u, t.col0 + 4u, finish((*acc)[3], e1)); }
+  if (t.row0 + 2u < M) { store4(t.row0 + 2u, t.col0, finish((*acc)[4], e0)); store4(t.row0 + 2u, t.col0 + 4u, finish((*acc)[5], e1)); }
+  if (t.row0 + 3u < M) { store4(t.row0 + 3u, t.col0, finish((*acc)[6], e0)); store4(t.row0 + 3u, t.col0 + 4u, finish((*acc)[7], e1)); }
+  if (t.row0 + 4u < M) { store4(t.row0 + 4u, t.col0, finish((*acc)[8], e0)); store4(t.row0 + 4u, t.col0 + 4u, finish((*acc)[9], e1)); }
+  if (t.row0 + 5u < M) { store4(t.row0 + 5u, t.col0, finish((*acc)[10], e0)); store4(t.row0 + 5u, t.col0 + 4u, finish((*acc)[11], e1)); }
+  if (t.row0 + 6u < M) { store4(t.row0 + 6u, t.col0, finish((*acc)[12], e0)); store4(t.row0 + 6u, t.col0 + 4u, finish((*acc)[13], e1)); }
+  if (t.row0 + 7u < M) { store4(t.row0 + 7u, t.col0, finish((*acc)[14], e0)); store4(t.row0 + 7u, t.col0 + 4u, finish((*acc)[15], e1)); }
+  if (t.row0 + 8u < M) { store4(t.row0 + 8u, t.col0, finish((*acc)[16], e0)); store4(t.row0 + 8u, t.col0 + 4u, finish((*acc)[17], e1)); }
+  if (t.row0 + 9u < M) { store4(t.row0 + 9u, t.col0, finish((*acc)[18], e0)); store4(t.row0 + 9u, t.col0 + 4u, finish((*acc)[19], e1)); }
+  if (t.row0 + 10u < M) { store4(t.row0 + 10u, t.col0, finish((*acc)[20], e0)); store4(t.row0 + 10u, t.col0 + 4u, finish((*acc)[21], e1)); }
+  if (t.row0 + 11u < M) { store4(t.row0 + 11u, t.col0, finish((*acc)[22], e0)); store4(t.row0 + 11u, t.col0 + 4u, finish((*acc)[23], e1)); }
+  if (t.row0 + 12u < M) { store4(t.row0 + 12u, t.col0, finish((*acc)[24], e0)); store4(t.row0 + 12u, t.col0 + 4u, finish((*acc)[25], e1)); }
+  if (t.row0 + 13u < M) { store4(t.row0 + 13u, t.col0, finish((*acc)[26], e0)); store4(t.row0 + 13u, t.col0 + 4u, finish((*acc)[27], e1)); }
+  if (t.row0 + 14u < M) { store4(t.row0 + 14u, t.col0, finish((*acc)[28], e0)); store4(t.row0 + 14u, t.col0 + 4u, finish((*acc)[29], e1)); }
+  if (t.row0 + 15u < M) { store4(t.row0 + 15u, t.col0, finish((*acc)[30], e0)); store4(t.row0 + 15u, t.col0 + 4u, finish((*acc)[31], e1)); }
 }
 
 @compute @workgroup_size(WG)

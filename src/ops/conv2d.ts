@@ -1,7 +1,7 @@
 // 2-D convolution (cross-correlation, as torch.nn.functional.conv2d) of NCHW f32 tensors, with
 // stride, padding, dilation and an optional bias: shape inference, the implicit-GEMM kernel of
 // shaders/conv2d.wgsl, the gradient rule (two implicit-GEMM ops of their own, and a sum for the
-// bias) and the float64 reference.
+// bias) and the float64 reference. The fusion pass may set `relu` (a relu epilogue after the bias).
 import convGather from '../../shaders/conv_gather.wgsl';
 import convGeometry from '../../shaders/conv_geometry.wgsl';
 import gemmTile from '../../shaders/gemm_tile.wgsl';
@@ -17,7 +17,12 @@ import { sum } from './sum';
 
 const code = `${convGeometry}\n${gemmTile}\n${convGather}\n${source}`;
 
-export const conv2dOp = defineOp<Conv2dAttrs>({
+export interface Conv2dForwardAttrs extends Conv2dAttrs {
+  /** max(., 0) after the bias, in the kernel's epilogue: set by the fusion pass for relu(conv2d). */
+  relu?: boolean;
+}
+
+export const conv2dOp = defineOp<Conv2dForwardAttrs>({
   name: 'conv2d',
   infer([x, w, b], attrs) {
     check4d('conv2d', 'input', x!.shape);
@@ -37,15 +42,17 @@ export const conv2dOp = defineOp<Conv2dAttrs>({
     const { workgroups, size } = gemmWorkgroups(tiles);
     return [
       {
-        label: 'conv2d',
+        label: attrs.relu ? 'conv2d+relu' : 'conv2d',
         code,
-        constants: { ...geometryConstants(g), PADDED: hasPadding(attrs) ? 1 : 0, HAS_BIAS: b ? 1 : 0, WG: size },
+        constants: { ...geometryConstants(g), PADDED: hasPadding(attrs) ? 1 : 0, HAS_BIAS: b ? 1 : 0, RELU: attrs.relu ? 1 : 0, WG: size },
         bindings: [{ input: 0 }, { input: 1 }, { input: b ? 2 : 1 }, { output: true }],
         workgroups,
       },
     ];
   },
   grad({ inputs: [x, w, b], attrs, dy }) {
+    // Fusion runs after autodiff, so a conv2d with a relu epilogue is never differentiated.
+    if (attrs.relu) throw new Error('conv2d: no gradient rule with the fused relu epilogue (the fusion pass sets it after autodiff)');
     const dx = conv2dInputGrad(dy, w!, attrs, [x!.shape[2]!, x!.shape[3]!]);
     const dw = conv2dWeightGrad(x!, dy, attrs, [w!.shape[2]!, w!.shape[3]!]);
     return b ? [dx, dw, sum(dy, [0, 2, 3])] : [dx, dw];
@@ -62,7 +69,13 @@ export const conv2dOp = defineOp<Conv2dAttrs>({
       }
     });
     if (b) for (let i = 0; i < data.length; i++) data[i] += b.data[Math.floor(i / ohw) % g.CO]!;
+    if (attrs.relu) for (let i = 0; i < data.length; i++) data[i] = Math.max(data[i]!, 0);
     return { shape: out.shape, dtype: 'f32', data };
+  },
+  /** The implicit GEMM: two FLOPs per (output pixel, output channel, input channel, tap). */
+  flops(node, attrs) {
+    const g = geometry(node.inputs[0]!.shape, node.inputs[1]!.shape, attrs);
+    return 2 * g.B * g.OH * g.OW * g.CO * g.C * g.KH * g.KW;
   },
 });
 

@@ -1,11 +1,12 @@
 // Matrix product of two 2-D f32 tensors, either operand read transposed in place (PyTorch's
 // a.T @ b without the copy): shape inference, the register-blocked kernel of shaders/matmul.wgsl,
-// the gradient rule written with matmul itself, and the float64 reference.
+// the gradient rule written with matmul itself, and the float64 reference. The fusion pass may give
+// it an epilogue: a bias [N] (or [1,N]) added to every row as a third input, then `relu`.
 import code from '../../shaders/matmul.wgsl';
 import { fmt, ShapeError, type Shape } from '../graph/shape';
 import type { Tensor } from '../graph/tensor';
 import { gemmWorkgroups } from './gemm-dispatch';
-import { defineOp, type KernelCall } from './op';
+import { defineOp, type KernelCall, type TensorMeta } from './op';
 
 export interface MatmulOptions {
   /** Use the transpose of `a`: a is stored [K,M]. */
@@ -17,6 +18,8 @@ export interface MatmulOptions {
 export interface MatmulAttrs {
   transposeA: boolean;
   transposeB: boolean;
+  /** max(., 0) after the product (and the bias), in the kernel's epilogue: set by the fusion pass. */
+  relu?: boolean;
 }
 
 /** Rows and columns of C computed by one invocation: must match TM and TN of the shader. */
@@ -33,35 +36,42 @@ const transposition = ({ transposeA, transposeB }: MatmulAttrs): string => {
 
 export const matmulOp = defineOp<MatmulAttrs>({
   name: 'matmul',
-  infer([a, b], attrs) {
-    for (const x of [a!, b!]) {
+  infer(inputs, attrs) {
+    const [a, b, bias] = inputs;
+    if (!a || !b || inputs.length > 3) throw new ShapeError(`matmul: expected 2 operands and an optional bias, got ${inputs.length} inputs`);
+    for (const x of [a, b]) {
       if (x.shape.length !== 2) throw new ShapeError(`matmul: expected 2-D operands, got ${fmt(x.shape)}`);
       if (x.dtype !== 'f32') throw new ShapeError(`matmul: operands must be f32, got ${x.dtype}${fmt(x.shape)}`);
     }
-    const [m, k] = asRead(a!.shape, attrs.transposeA);
-    const [kb, n] = asRead(b!.shape, attrs.transposeB);
+    const [m, k] = asRead(a.shape, attrs.transposeA);
+    const [kb, n] = asRead(b.shape, attrs.transposeB);
     if (k !== kb) {
-      throw new ShapeError(`matmul: inner dimensions differ, ${fmt(a!.shape)} x ${fmt(b!.shape)}${transposition(attrs)} (${k} vs ${kb})`);
+      throw new ShapeError(`matmul: inner dimensions differ, ${fmt(a.shape)} x ${fmt(b.shape)}${transposition(attrs)} (${k} vs ${kb})`);
     }
+    if (bias && !isRowBias(bias, n)) throw new ShapeError(`matmul: bias must be f32 [${n}] or [1,${n}] (one per output column), got ${bias.dtype}${fmt(bias.shape)}`);
     return { shape: [m, n], dtype: 'f32' };
   },
   lower(node, attrs): KernelCall[] {
     const [m, n] = [node.shape[0]!, node.shape[1]!];
     const k = asRead(node.inputs[0]!.shape, attrs.transposeA)[1];
+    const hasBias = node.inputs.length === 3;
     const { workgroups, size } = gemmWorkgroups(Math.ceil(m / TILE_ROWS) * Math.ceil(n / TILE_COLS));
     return [
       {
-        label: 'matmul',
+        label: ['matmul', hasBias ? 'bias' : '', attrs.relu ? 'relu' : ''].filter(Boolean).join('+'),
         code,
-        constants: { M: m, N: n, K: k, TRANS_A: attrs.transposeA ? 1 : 0, TRANS_B: attrs.transposeB ? 1 : 0, WG: size },
-        bindings: [{ input: 0 }, { input: 1 }, { output: true }],
+        constants: { M: m, N: n, K: k, TRANS_A: attrs.transposeA ? 1 : 0, TRANS_B: attrs.transposeB ? 1 : 0, HAS_BIAS: hasBias ? 1 : 0, RELU: attrs.relu ? 1 : 0, WG: size },
+        // Without a bias, b is bound again at the bias slot (read-only both times) and never read.
+        bindings: [{ input: 0 }, { input: 1 }, { output: true }, { input: hasBias ? 2 : 1 }],
         workgroups,
       },
     ];
   },
   // With A' = op(A), B' = op(B) and C = A'B': dA' = dC B'ᵀ and dB' = A'ᵀ dC. A transposed operand
   // gets the transpose of that, (X Y)ᵀ = Yᵀ Xᵀ, and every transpose is a flag of the product.
-  grad({ inputs: [a, b], attrs: { transposeA, transposeB }, dy }) {
+  grad({ inputs: [a, b, bias], attrs: { transposeA, transposeB, relu }, dy }) {
+    // Fusion runs after autodiff, so a matmul with an epilogue is never differentiated.
+    if (bias || relu) throw new Error('matmul: no gradient rule with a fused bias or relu epilogue (the fusion pass adds them after autodiff)');
     const da = transposeA
       ? matmul(b!, dy, { transposeA: transposeB, transposeB: true }) // dA = (dC B'ᵀ)ᵀ = B' dCᵀ
       : matmul(dy, b!, { transposeB: !transposeB }); // dA = dC B'ᵀ
@@ -70,7 +80,7 @@ export const matmulOp = defineOp<MatmulAttrs>({
       : matmul(a!, dy, { transposeA: !transposeA }); // dB = A'ᵀ dC
     return [da, db];
   },
-  cpu([a, b], { transposeA, transposeB }, out) {
+  cpu([a, b, bias], { transposeA, transposeB, relu }, out) {
     const [m, n] = [out.shape[0]!, out.shape[1]!];
     const k = asRead(a!.shape, transposeA)[1];
     // Element strides of op(A)[i, p] and op(B)[p, j] in the stored row-major data.
@@ -81,12 +91,24 @@ export const matmulOp = defineOp<MatmulAttrs>({
       for (let j = 0; j < n; j++) {
         let acc = 0;
         for (let p = 0; p < k; p++) acc += a!.data[i * ai + p * ap]! * b!.data[p * bp + j * bj]!;
-        data[i * n + j] = acc;
+        if (bias) acc += bias.data[j]!;
+        data[i * n + j] = relu ? Math.max(acc, 0) : acc;
       }
     }
     return { shape: out.shape, dtype: 'f32', data };
   },
+  /** Two FLOPs (a multiply and an add) per term of each output's inner product. */
+  flops(node, attrs) {
+    return 2 * node.size * asRead(node.inputs[0]!.shape, attrs.transposeA)[1];
+  },
 });
+
+/** True when `t` can be matmul's bias for `n` output columns: f32 [n] or [1,n]. */
+export function isRowBias(t: TensorMeta, n: number): boolean {
+  const [first, second] = t.shape;
+  const columns = t.shape.length === 1 ? first : t.shape.length === 2 && first === 1 ? second : undefined;
+  return t.dtype === 'f32' && columns === n;
+}
 
 /** op(a) · op(b) for 2-D f32 tensors, op transposing where asked (torch: a.T @ b and so on). */
 export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {

@@ -22,7 +22,7 @@ export function checkClassification(op: string, what: string, scores: TensorMeta
 }
 
 /** A label usable as an index into `classes` columns; anything else makes the results NaN. */
-const validLabel = (label: number, classes: number): boolean => Number.isInteger(label) && label >= 0 && label < classes;
+export const validLabel = (label: number, classes: number): boolean => Number.isInteger(label) && label >= 0 && label < classes;
 
 export interface NllLossGradAttrs {
   classes: number;

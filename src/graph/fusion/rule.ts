@@ -10,6 +10,8 @@ export interface FusionContext {
   uses(t: Tensor): number;
   /** The nodes of the step that read `t`, as they were before this sweep rewrote them. */
   consumers(t: Tensor): readonly Tensor[];
+  /** Whether `t` (a node as it was before this sweep) runs before the node being rewritten. */
+  runsBefore(t: Tensor): boolean;
   /** What the sweep has turned `t` into so far (t itself when no rule has rewritten it yet). */
   current(t: Tensor): Tensor;
   /** A new node outside the user's graph; shape and dtype come from the op's own inference. */

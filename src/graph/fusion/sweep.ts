@@ -11,7 +11,7 @@ export interface FusedSchedule {
   outputs: Tensor[];
 }
 
-/** Detached nodes get ids after the graph's own, so describe() tells them apart. */
+/** Detached nodes (made by passes, outside the user's graph) get ids after the graph's own, so describe() tells them apart. */
 const nextId = new WeakMap<object, number>();
 
 export function sweep(schedule: readonly Tensor[], outputs: readonly Tensor[], rules: readonly FusionRule[]): FusedSchedule {
@@ -29,9 +29,11 @@ export function sweep(schedule: readonly Tensor[], outputs: readonly Tensor[], r
   // A rewritten node stands for the original whose value it computes (for use counts).
   const originalOf = new Map<Tensor, Tensor>();
   const original = (t: Tensor) => originalOf.get(t) ?? t;
+  const done = new Set<Tensor>();
   const ctx: FusionContext = {
     uses: (t) => (readers.get(original(t))?.length ?? 0) + (fetched.has(original(t)) ? 1 : 0),
     consumers: (t) => readers.get(original(t)) ?? [],
+    runsBefore: (t) => done.has(original(t)),
     current: (t) => rewritten.get(t) ?? t,
     node: (op, inputs, attrs, name) => detachedNode(op, inputs, attrs, name ?? op.name),
   };
@@ -56,12 +58,13 @@ export function sweep(schedule: readonly Tensor[], outputs: readonly Tensor[], r
       originalOf.set(current, node);
     }
     emitted.push(current);
+    done.add(node);
   }
   const newOutputs = outputs.map(ctx.current);
   return { schedule: liveNodes(emitted, newOutputs), outputs: newOutputs };
 }
 
-function detachedNode(op: AnyOpDef, inputs: readonly Tensor[], attrs: unknown, name: string): Tensor {
+export function detachedNode(op: AnyOpDef, inputs: readonly Tensor[], attrs: unknown, name: string): Tensor {
   const graph = inputs[0]?.graph;
   if (!graph) throw new Error(`internal: fused node ${name} has no inputs`);
   const meta = op.infer(inputs, attrs);
