@@ -147,7 +147,7 @@ describe('checkpoints of a module', function () {
   /** Moves every parameter to the GPU, then gives it values unlike its initialisation (and special ones). */
   function onGpuWithValues(m: Module, seed: number): void {
     for (const [i, [, v]] of m.namedParameters().entries()) {
-      v.bufferOn(device);
+      v.bindingOn(device);
       const data = new Float32Array(v.size).map((_, j) => Math.fround(Math.sin(seed + 10 * i + j) * 3));
       data.set(SPECIAL.subarray(0, Math.min(SPECIAL.length, data.length)));
       v.assign(data);
@@ -177,7 +177,7 @@ describe('checkpoints of a module', function () {
     onGpuWithValues(source, 2);
     const saved = await snapshot(source);
     const target = model();
-    for (const v of target.parameters()) v.bufferOn(device);
+    for (const v of target.parameters()) v.bindingOn(device);
     expect(await snapshot(target)).to.not.deep.equal(saved);
     loadCheckpoint(target, await saveCheckpoint(source), 'm.safetensors');
     expect(await snapshot(target)).to.deep.equal(saved); // read back from the GPU copies

@@ -6,6 +6,19 @@ import { bytesOf, checkShape, fmt, sizeOf, type DType, type Shape } from './shap
 
 export type HostArray = Float32Array | Int32Array | Uint8Array;
 
+/** Where a variable's bytes live on the GPU: its own buffer at offset 0, or a range of a shared one. */
+export interface VariableBinding {
+  buffer: GPUBuffer;
+  offset: number;
+  size: number;
+}
+
+/** The owner of a buffer several variables share (see variable-pack.ts): told when a member leaves. */
+export interface SharedStorage {
+  readonly buffer: GPUBuffer;
+  detach(variable: Variable): void;
+}
+
 function hostArrayFor(dtype: DType, size: number): HostArray {
   if (dtype === 'f32') return new Float32Array(size);
   if (dtype === 'i32') return new Int32Array(size);
@@ -18,7 +31,7 @@ export class Variable {
   readonly dtype: DType;
   readonly trainable: boolean;
   private host: HostArray;
-  private gpu: { device: Device; buffer: GPUBuffer } | null = null;
+  private gpu: { device: Device; buffer: GPUBuffer; offset: number; shared: SharedStorage | null } | null = null;
 
   constructor(name: string, shape: Shape, dtype: DType, options: { trainable?: boolean; data?: HostArray } = {}) {
     checkShape(`variable ${name}`, shape);
@@ -38,30 +51,50 @@ export class Variable {
     return bytesOf(this.dtype, this.size);
   }
 
-  /** The GPU buffer on `device`, created and filled with the current value on first use. */
-  bufferOn(device: Device): GPUBuffer {
+  /** The GPU storage on `device`: its own buffer, created and filled with the current value on first use, unless packed. */
+  bindingOn(device: Device): VariableBinding {
     if (this.gpu && this.gpu.device !== device) {
       throw new Error(`variable ${this.name} lives on another device; Kiln does not move variables between devices`);
     }
     if (!this.gpu) {
       const buffer = device.createStorage(this.name, this.byteLength);
       device.write(buffer, 0, this.host);
-      this.gpu = { device, buffer };
+      this.gpu = { device, buffer, offset: 0, shared: null };
     }
-    return this.gpu.buffer;
+    return { buffer: this.gpu.buffer, offset: this.gpu.offset, size: this.byteLength };
+  }
+
+  /** The shared buffer holding the variable and its offset there, or null (own buffer, or not on the GPU yet). */
+  get placement(): { shared: SharedStorage; offset: number } | null {
+    return this.gpu?.shared ? { shared: this.gpu.shared, offset: this.gpu.offset } : null;
+  }
+
+  /** Whether the variable has GPU storage yet (once it has, programs are bound to it and it never moves). */
+  get onGpu(): boolean {
+    return this.gpu !== null;
+  }
+
+  /**
+   * Gives a variable with no GPU storage yet a range of a shared buffer, filled with its value: how a
+   * model's parameters end up in one flat buffer that one optimizer kernel updates.
+   */
+  placeIn(device: Device, shared: SharedStorage, offset: number): void {
+    if (this.gpu) throw new Error(`internal: variable ${this.name} already has GPU storage`);
+    device.write(shared.buffer, offset, this.host);
+    this.gpu = { device, buffer: shared.buffer, offset, shared };
   }
 
   /** Replaces the value (on the GPU too, if it is there). */
   assign(data: HostArray): void {
     checkHostData(this.name, this.shape, this.dtype, data);
     this.host = data;
-    if (this.gpu) this.gpu.device.write(this.gpu.buffer, 0, data);
+    if (this.gpu) this.gpu.device.write(this.gpu.buffer, this.gpu.offset, data);
   }
 
   /** The current value: read back from the GPU when it lives there. */
   async read(): Promise<HostArray> {
     if (!this.gpu) return this.host.slice();
-    const bytes = await this.gpu.device.read(this.gpu.buffer, 0, this.byteLength);
+    const bytes = await this.gpu.device.read(this.gpu.buffer, this.gpu.offset, this.byteLength);
     if (this.dtype === 'f32') return new Float32Array(bytes);
     if (this.dtype === 'i32') return new Int32Array(bytes);
     return new Uint8Array(bytes).slice(0, this.size);
@@ -71,8 +104,10 @@ export class Variable {
   async release(): Promise<void> {
     if (!this.gpu) return;
     this.host = await this.read();
-    this.gpu.device.destroyBuffer(this.gpu.buffer);
+    const { device, buffer, shared } = this.gpu;
     this.gpu = null;
+    if (shared) shared.detach(this);
+    else device.destroyBuffer(buffer);
   }
 }
 
