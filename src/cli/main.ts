@@ -1,9 +1,10 @@
-// The `kiln` command line: kiln info | kiln train linreg|softmax|mnist | kiln eval mnist | kiln data mnist.
+// The `kiln` command line: kiln info | kiln train linreg|softmax|mnist | kiln eval mnist | kiln profile mnist | kiln data mnist.
 import { describeDevice } from './commands/info';
 import { trainLinregCommand } from './commands/train-linreg';
 import { trainSoftmaxCommand } from './commands/train-softmax';
 import { trainMnistCommand } from './commands/train-mnist';
 import { evalMnistCommand } from './commands/eval-mnist';
+import { profileMnistCommand } from './commands/profile-mnist';
 import { dataOptions } from './commands/mnist-data';
 import { dataMnistCommand, MNIST_MIRROR } from './commands/data-mnist';
 import { optionHelp, parseOptions, UsageError, type OptionSpec } from './args';
@@ -72,6 +73,19 @@ const commands: Record<string, Command> = {
       net: { type: 'string', help: 'full or narrow (default: read from the checkpoint)' },
     },
     run: evalMnistCommand,
+  },
+  'profile mnist': {
+    summary: 'per-kernel GPU time of one MNIST training step (timestamp queries), its share, GFLOP/s and GB/s',
+    options: {
+      'batch-size': { type: 'number', default: 64, help: 'images per step' },
+      steps: { type: 'number', default: 10, help: 'steps of the profiled run (one submit)' },
+      warmup: { type: 'number', default: 2, help: 'steps run before the profiled ones' },
+      limit: { type: 'number', help: 'load the first N training images only' },
+      dataset: dataOptions['dataset']!,
+      data: dataOptions['data']!,
+      net: dataOptions['net']!,
+    },
+    run: profileMnistCommand,
   },
   'data mnist': {
     summary: 'download the four MNIST files and check their md5s (no GPU needed)',

@@ -2,6 +2,7 @@
 import { AdapterError } from './errors';
 import { Device } from './device';
 import { requiredLimits, summarizeAdapter } from './adapter-info';
+import { optionalFeatures } from './features';
 
 export async function openDevice(options: { powerPreference?: GPUPowerPreference } = {}): Promise<Device> {
   const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
@@ -10,6 +11,7 @@ export async function openDevice(options: { powerPreference?: GPUPowerPreference
   }
   const adapter = await gpu.requestAdapter({ powerPreference: options.powerPreference ?? 'high-performance' });
   if (!adapter) throw new AdapterError('navigator.gpu.requestAdapter() found no adapter: WebGPU may be disabled or blocked on this machine.');
-  const device = await adapter.requestDevice({ label: 'kiln-browser', requiredLimits: requiredLimits(adapter) });
+  // Chrome quantizes timestamps (to 100 µs) unless WebGPU developer features are enabled.
+  const device = await adapter.requestDevice({ label: 'kiln-browser', requiredLimits: requiredLimits(adapter), requiredFeatures: optionalFeatures(adapter) });
   return new Device(device, summarizeAdapter(adapter, device, 'browser', false));
 }

@@ -3,6 +3,7 @@
 // it runs in Node (Dawn) or in a browser: the entry points in node.ts and browser.ts make it.
 import type { AdapterSummary } from './adapter-info';
 import { DeviceError, ShaderCompileError } from './errors';
+import { StagingRing } from './staging-ring';
 
 export interface PipelineSpec {
   /** The kernel's name, used in error messages and GPU debug labels (for example `matmul`). */
@@ -11,6 +12,12 @@ export interface PipelineSpec {
   entryPoint?: string;
   /** WGSL `override` constants: tile sizes and shape values known when the graph is compiled. */
   constants?: Record<string, number>;
+}
+
+/** A read whose copy is recorded in a caller's command encoder (see Device.encodeRead). */
+export interface PendingRead {
+  /** The bytes, once the submit that holds the copy has run; call it after that submit. */
+  bytes(): Promise<ArrayBuffer>;
 }
 
 /** Bytes and counts of what this device has created: what memory plans are checked against. */
@@ -27,6 +34,11 @@ export class Device {
   private readonly modules = new Map<string, GPUShaderModule>();
   private readonly pipelines = new Map<string, Promise<GPUComputePipeline>>();
   private readonly pendingErrors: string[] = [];
+  /** Staging buffers of read(): reused, so steady-state reads create no buffer. */
+  readonly staging = new StagingRing(
+    (label, size, usage) => this.createBuffer(label, size, usage),
+    (buffer) => this.destroyBuffer(buffer),
+  );
   private lostReason: string | null = null;
   /**
    * Whatever must stay alive as long as the device does. In Node this is the object `create()` of
@@ -153,23 +165,43 @@ export class Device {
     this.gpu.queue.writeBuffer(buffer, byteOffset, view.buffer, view.byteOffset, view.byteLength);
   }
 
-  /** Copies bytes out of a GPU buffer. Costs a queue round trip: keep it out of per-step loops. */
+  /**
+   * Copies bytes out of a GPU buffer, after the work already submitted, through a reused staging
+   * buffer. Costs one submit and a queue round trip: keep it out of per-step loops.
+   */
   async read(buffer: GPUBuffer, byteOffset: number, byteLength: number): Promise<ArrayBuffer> {
     this.check();
-    const size = Math.ceil(byteLength / 4) * 4;
-    const staging = this.gpu.createBuffer({ label: 'readback', size: Math.max(size, 4), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     const encoder = this.gpu.createCommandEncoder({ label: 'readback' });
-    encoder.copyBufferToBuffer(buffer, byteOffset, staging, 0, size);
+    const pending = this.encodeRead(encoder, buffer, byteOffset, byteLength);
     this.gpu.queue.submit([encoder.finish()]);
+    return pending.bytes();
+  }
+
+  /**
+   * Records a read's copy into `encoder`, for a caller that submits it with its own work (a profiled
+   * run and its timestamps in one submit). Call bytes() once that encoder is submitted: it maps the
+   * staging slot then, and gives the slot back to the ring once the bytes are copied out.
+   */
+  encodeRead(encoder: GPUCommandEncoder, buffer: GPUBuffer, byteOffset: number, byteLength: number): PendingRead {
+    if (byteOffset % 4 !== 0) throw new RangeError(`read: byte offset ${byteOffset} is not a multiple of 4`);
+    const size = Math.ceil(byteLength / 4) * 4;
+    const slot = this.staging.acquire(Math.max(size, 4));
+    if (size > 0) encoder.copyBufferToBuffer(buffer, byteOffset, slot, 0, size);
+    let bytes: Promise<ArrayBuffer> | null = null;
+    return { bytes: () => (bytes ??= this.finishRead(slot, Math.max(size, 4), byteLength)) };
+  }
+
+  private async finishRead(slot: GPUBuffer, mapped: number, byteLength: number): Promise<ArrayBuffer> {
     try {
-      await staging.mapAsync(GPUMapMode.READ);
+      await slot.mapAsync(GPUMapMode.READ, 0, mapped);
     } catch (error) {
+      this.staging.discard(slot);
       this.check();
       throw new DeviceError(`readback failed: ${error instanceof Error ? error.message : String(error)}`);
     }
-    const bytes = staging.getMappedRange().slice(0, byteLength);
-    staging.unmap();
-    staging.destroy();
+    const bytes = slot.getMappedRange(0, mapped).slice(0, byteLength);
+    slot.unmap();
+    this.staging.release(slot);
     this.check();
     return bytes;
   }

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { AdapterError } from './errors';
 import { Device } from './device';
 import { isSoftwareAdapter, requiredLimits, summarizeAdapter, type BackendName } from './adapter-info';
+import { optionalFeatures } from './features';
 
 export type AdapterChoice = 'auto' | 'gpu' | 'swiftshader' | 'llvmpipe';
 export const ADAPTER_CHOICES: readonly AdapterChoice[] = ['auto', 'gpu', 'swiftshader', 'llvmpipe'];
@@ -62,7 +63,9 @@ interface Attempt {
 }
 
 function attemptFor(backend: Attempt['backend'], dawnFeatures: string[]): Attempt {
-  const toggles = dawnFeatures.length ? [`enable-dawn-features=${dawnFeatures.join(',')}`] : [];
+  // Dawn rounds timestamps down to 65.536 µs by default (a browser's guard against timing attacks,
+  // which a Node process has no use for); `kiln profile` needs the nanoseconds.
+  const toggles = ['disable-dawn-features=timestamp_quantization', ...(dawnFeatures.length ? [`enable-dawn-features=${dawnFeatures.join(',')}`] : [])];
   switch (backend) {
     case 'gpu':
       return { backend, flags: toggles, env: {}, options: { powerPreference: 'high-performance' }, compatibility: false };
@@ -137,7 +140,11 @@ export async function openDevice(options: OpenDeviceOptions = {}): Promise<Devic
       failures.push(found);
       continue;
     }
-    const gpu = await found.adapter.requestDevice({ label: `kiln-${backend}`, requiredLimits: requiredLimits(found.adapter) });
+    const gpu = await found.adapter.requestDevice({
+      label: `kiln-${backend}`,
+      requiredLimits: requiredLimits(found.adapter),
+      requiredFeatures: optionalFeatures(found.adapter),
+    });
     const summary = summarizeAdapter(found.adapter, gpu, backend, attempt.compatibility);
     const device = new Device(gpu, summary, found.entry);
     device.fusion = options.fusion ?? !['off', '0', 'false'].includes(process.env['KILN_FUSION'] ?? '');

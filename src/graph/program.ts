@@ -5,10 +5,11 @@
 import type { Device } from '../device/device';
 import type { BindingRef, KernelCall } from '../ops/op';
 import type { Graph } from './graph';
-import { checkBindingSizes } from './binding-limit';
+import { checkBindingSizes, maxBindingBytes } from './binding-limit';
+import { flattenSgdUpdates, placeForFlatSgd } from './fusion/flat-sgd';
 import { fuse } from './fusion/index';
 import { planMemory, storageRoot } from './memory-plan';
-import { StorageMap } from './storage-map';
+import { arenaName, StorageMap, type BufferRange } from './storage-map';
 import { fmt } from './shape';
 import type { Tensor } from './tensor';
 import { checkHostData, type HostArray } from './variable';
@@ -36,17 +37,39 @@ interface Dispatch {
   buffers: string[];
 }
 
+/** One dispatch of a compiled step, as Program.kernels shows it. */
+export interface KernelInfo {
+  readonly node: Tensor;
+  readonly label: string;
+  readonly pipeline: GPUComputePipeline;
+  readonly bindGroup: GPUBindGroup;
+  readonly workgroups: readonly [number, number, number];
+  /** The bound buffers as describe() names them (in:slot, out:slot, uniform). */
+  readonly buffers: readonly string[];
+  /** Bytes of the tensors it reads and writes: the sum of its node's inputs and output. */
+  readonly bytes: number;
+}
+
 export interface ProgramStats {
   dispatchesPerStep: number;
   kernels: number;
-  /** Bytes of every buffer the step touches: parameters, state, inputs, constants, planned slots, uniforms. */
+  /**
+   * Bytes of every buffer the step touches, known before the first step: exactly the sizes of the
+   * buffers this program created (inputs, the constant buffer, the arenas, the uniform buffer) plus
+   * the variables it binds (parameters and optimizer state).
+   */
   peakBytes: number;
   variableBytes: number;
   inputBytes: number;
   constantBytes: number;
-  slotBytes: number;
+  /** The arenas' sizes summed: where every intermediate tensor lives. */
+  intermediateBytes: number;
+  /** Each arena's size, A0 first. */
+  arenaBytes: number[];
   uniformBytes: number;
-  /** What the intermediate tensors would need without buffer sharing. */
+  /** The most intermediate bytes live at one step of the schedule: the floor for intermediateBytes. */
+  largestLiveBytes: number;
+  /** What the intermediate tensors would need without sharing bytes. */
   unplannedBytes: number;
   compileMs: number;
 }
@@ -57,11 +80,11 @@ export class Program {
   readonly stats: ProgramStats;
   private readonly dispatches: Dispatch[];
   private readonly inputs: Map<string, { tensor: Tensor; buffer: GPUBuffer; fed: boolean }>;
-  private readonly readable: Map<Tensor, GPUBuffer>;
+  private readonly readable: Map<Tensor, BufferRange>;
   /** Inputs of the graph that this step does not read (pruned): feeding them is allowed and ignored. */
   private readonly unusedInputs: Set<string>;
 
-  private constructor(device: Device, label: string, dispatches: Dispatch[], inputs: Program['inputs'], readable: Map<Tensor, GPUBuffer>, stats: ProgramStats, unusedInputs: Set<string>) {
+  private constructor(device: Device, label: string, dispatches: Dispatch[], inputs: Program['inputs'], readable: Map<Tensor, BufferRange>, stats: ProgramStats, unusedInputs: Set<string>) {
     this.unusedInputs = unusedInputs;
     this.device = device;
     this.label = label;
@@ -79,9 +102,19 @@ export class Program {
     const unfused = scheduleStep(graph, outputs);
     const fusion = options.fusion ?? device.fusion;
     // `computed` maps each fetched tensor to the node that computes it after fusion.
-    const { schedule, outputs: computed } = fusion ? fuse(unfused, outputs) : { schedule: unfused, outputs: [...outputs] };
+    const fused = fusion ? fuse(unfused, outputs) : { schedule: unfused, outputs: [...outputs] };
+    const computed = fused.outputs;
+    const alignment = device.limits['minStorageBufferOffsetAlignment'] ?? 256;
+    // One optimizer dispatch needs the parameters packed and their gradients pinned in one layout.
+    const flat = fusion ? flattenSgdUpdates(fused.schedule, { alignment, maxBindingBytes: maxBindingBytes(device.limits) }) : null;
+    const flatPlaced = flat !== null && placeForFlatSgd(device, flat.flat);
+    const schedule = flatPlaced ? flat.schedule : fused.schedule;
     checkBindingSizes(label, [...schedule, ...collectLeaves(schedule, computed)], device.limits);
-    const plan = planMemory(schedule, new Set(computed.map(storageRoot)));
+    const plan = planMemory(schedule, new Set(computed.map(storageRoot)), {
+      offsetAlignment: alignment,
+      maxArenaBytes: device.limits['maxBufferSize'] ?? Infinity,
+      ...(flatPlaced ? { pinned: [{ tensors: flat.flat.grads, offsets: flat.flat.layout.offsets, bytes: flat.flat.layout.bytes }] } : {}),
+    });
     const storage = new StorageMap(device, label, plan);
 
     // Every node's storage exists before lowering, so bind groups can be made in one pass.
@@ -94,18 +127,24 @@ export class Program {
     const dispatches = await Promise.all(
       lowered.flatMap(({ node, calls }) => calls.map((call) => makeDispatch(device, storage, node, call))),
     );
-    const readable = new Map<Tensor, GPUBuffer>();
-    outputs.forEach((t, i) => readable.set(t, storage.of(computed[i]!)));
+    const readable = new Map<Tensor, BufferRange>();
+    outputs.forEach((t, i) => readable.set(t, storage.binding(computed[i]!)));
     device.check();
     const stats: ProgramStats = {
       dispatchesPerStep: dispatches.length,
       kernels: new Set(dispatches.map((d) => d.pipeline)).size,
       ...storage.bytes(),
+      largestLiveBytes: plan.largestLiveBytes,
       unplannedBytes: plan.unplannedBytes,
       compileMs: performance.now() - started,
     };
     const unused = new Set(graph.nodes.filter((n) => n.kind === 'input' && !inputs.has(n.name)).map((n) => n.name));
     return new Program(device, label, dispatches, inputs, readable, stats, unused);
+  }
+
+  /** The step's dispatches in order, for profilers and tests (bytes: the node's inputs and output). */
+  get kernels(): readonly KernelInfo[] {
+    return this.dispatches.map((d) => ({ ...d, buffers: [...d.buffers], bytes: d.node.inputs.reduce((sum, t) => sum + t.byteLength, d.node.isEffect ? 0 : d.node.byteLength) }));
   }
 
   /** Names and shapes of the inputs that run() takes. */
@@ -146,20 +185,25 @@ export class Program {
 
   /** Reads an output (named at compile time) as left by the last run. */
   async read(tensor: Tensor): Promise<Float32Array | Int32Array> {
-    const buffer = this.readable.get(tensor);
-    if (!buffer) throw new Error(`read: ${tensor} is not an output of ${this.label}; list it in compile's outputs`);
-    const bytes = await this.device.read(buffer, 0, tensor.byteLength);
+    const range = this.readable.get(tensor);
+    if (!range) throw new Error(`read: ${tensor} is not an output of ${this.label}; list it in compile's outputs`);
+    const bytes = await this.device.read(range.buffer, range.offset, tensor.byteLength);
     return tensor.dtype === 'i32' ? new Int32Array(bytes) : new Float32Array(bytes);
   }
 
-  /** The step as a readable list of kernels with their buffers, then the memory summary. */
+  /**
+   * The step as a readable list of kernels with the buffer range of each binding (`out:A1@0x3f00
+   * (1.20 MiB)`: arena A1 at that offset), then one line per arena, then the memory totals.
+   */
   describe(): string {
     const lines = this.dispatches.map((d, i) => `${String(i).padStart(3)} ${d.label.padEnd(14)} ${d.node.toString().padEnd(28)} wg=${d.workgroups.join('x').padEnd(10)} ${d.buffers.join(' ')}`);
     const s = this.stats;
     const mb = (b: number) => `${(b / 1048576).toFixed(2)} MiB`;
+    s.arenaBytes.forEach((bytes, i) => lines.push(`${arenaName(i)}: ${mb(bytes)}`));
     lines.push(
       `${this.label}: ${s.dispatchesPerStep} dispatches/step, ${s.kernels} distinct pipelines, 1 submit per run`,
-      `memory: peak ${mb(s.peakBytes)} = variables ${mb(s.variableBytes)} + inputs ${mb(s.inputBytes)} + constants ${mb(s.constantBytes)} + planned intermediates ${mb(s.slotBytes)} (unplanned would be ${mb(s.unplannedBytes)}) + uniforms ${mb(s.uniformBytes)}`,
+      `memory: peak ${mb(s.peakBytes)} = variables ${mb(s.variableBytes)} + inputs ${mb(s.inputBytes)} + constants ${mb(s.constantBytes)} + intermediates ${mb(s.intermediateBytes)} in ${s.arenaBytes.length} arenas + uniforms ${mb(s.uniformBytes)}`,
+      `intermediates: largest live set ${mb(s.largestLiveBytes)}, planned ${mb(s.intermediateBytes)}, unplanned would be ${mb(s.unplannedBytes)}`,
     );
     return lines.join('\n');
   }
@@ -192,18 +236,55 @@ function collectLeaves(schedule: readonly Tensor[], outputs: readonly Tensor[]):
 
 async function makeDispatch(device: Device, storage: StorageMap, node: Tensor, call: KernelCall): Promise<Dispatch> {
   const label = call.label ?? node.op!.name;
+  // Uniforms are reserved before the first await: every dispatch's reservation is in before any
+  // bind group asks for the program's one uniform buffer.
+  const uniforms = call.bindings.map((ref) => ('uniform' in ref ? storage.reserveUniform(ref.uniform) : -1));
   const pipeline = await device.pipeline({ label, code: call.code, entryPoint: call.entryPoint ?? 'main', constants: call.constants ?? {} });
   const names: string[] = [];
+  const ranges: (BufferRange | null)[] = [];
   const entries: GPUBindGroupEntry[] = call.bindings.map((ref: BindingRef, binding) => {
     if ('uniform' in ref) {
-      names.push('uniform');
-      return { binding, resource: { buffer: storage.uniform(ref.uniform, `${label}/uniform`) } };
+      names.push(storage.uniformWhere(uniforms[binding]!));
+      ranges.push(null);
+      return { binding, resource: storage.uniformBinding(uniforms[binding]!) };
+    }
+    if ('span' in ref) {
+      const members = ref.span.map((i) => node.inputs[i]!);
+      const range = storage.spanBinding(members);
+      names.push(`in:${storage.where(members[0]!)}..${members.length} (${formatBytes(range.size)})`);
+      ranges.push(range);
+      return { binding, resource: range };
     }
     const t = 'input' in ref ? node.inputs[ref.input]! : node;
     if ('output' in ref && node.isEffect) throw new Error(`internal: effect ${node} has no output to bind`);
-    names.push(`${'input' in ref ? 'in' : 'out'}:${storage.slotName(t)}`);
-    return { binding, resource: { buffer: storage.of(t), offset: 0, size: Math.max(4, t.byteLength) } };
+    const range = storage.binding(t);
+    names.push(`${'input' in ref ? 'in' : 'out'}:${storage.where(t)} (${formatBytes(t.byteLength)})`);
+    ranges.push(range);
+    return { binding, resource: range };
   });
+  checkWritableAliasing(node, call.code, ranges);
   const bindGroup = device.gpu.createBindGroup({ label, layout: pipeline.getBindGroupLayout(0), entries });
   return { node, label, pipeline, bindGroup, workgroups: call.workgroups, buffers: names };
+}
+
+/**
+ * WebGPU refuses a dispatch that binds a buffer as writable storage together with any other binding
+ * of the same buffer, even a disjoint range. The memory plan keeps written tensors apart from the
+ * rest of their node's bindings; this catches what it cannot see (a kernel writing another input)
+ * with a message naming the node instead of a validation error at submit.
+ */
+function checkWritableAliasing(node: Tensor, code: string, ranges: readonly (BufferRange | null)[]): void {
+  for (const match of code.matchAll(/@binding\((\d+)\)(?:\s*@group\(\d+\))?\s*var\s*<\s*storage\s*,\s*read_write\s*>/g)) {
+    const written = Number(match[1]);
+    const range = ranges[written];
+    if (!range) continue;
+    const other = ranges.findIndex((r, i) => i !== written && r?.buffer === range.buffer);
+    if (other >= 0) throw new Error(`internal: ${node} writes binding ${written} in the same buffer as its binding ${other}; WebGPU forbids it`);
+  }
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes >= 1048576) return `${(bytes / 1048576).toFixed(2)} MiB`;
+  if (bytes >= 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${bytes} B`;
 }

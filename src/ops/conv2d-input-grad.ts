@@ -47,6 +47,11 @@ export const conv2dInputGradOp = defineOp<Conv2dInputGradAttrs>({
     });
     return { shape: out.shape, dtype: 'f32', data };
   },
+  /** The same GEMM as the forward conv, transposed: two FLOPs per (output pixel, CO, C, tap). */
+  flops(node, attrs) {
+    const g = geometry(node.shape, node.inputs[1]!.shape, attrs);
+    return 2 * g.B * g.OH * g.OW * g.CO * g.C * g.KH * g.KW;
+  },
 });
 
 export function conv2dInputGrad(dy: Tensor, weight: Tensor, attrs: Conv2dAttrs, inputSize: Pair): Tensor {

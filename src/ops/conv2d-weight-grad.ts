@@ -68,6 +68,12 @@ export const conv2dWeightGradOp = defineOp<Conv2dWeightGradAttrs>({
     });
     return { shape: out.shape, dtype: 'f32', data };
   },
+  /** The same GEMM as the forward conv, reduced over the batch's pixels instead (all splits together). */
+  flops(node, attrs) {
+    const [x, dy] = node.inputs;
+    const g = geometry(x!.shape, weightShape(x!.shape, dy!.shape, attrs.kernel), attrs);
+    return 2 * g.B * g.OH * g.OW * g.CO * g.C * g.KH * g.KW;
+  },
 });
 
 /** How many ranges the reduction over B*OH*OW output pixels is split into. */

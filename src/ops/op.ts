@@ -16,8 +16,12 @@ export interface CpuTensor {
   data: Float64Array;
 }
 
-/** What a kernel binding refers to: an input of the node, its output, or constant uniform data. */
-export type BindingRef = { input: number } | { output: true } | { uniform: Uint32Array | Float32Array | Int32Array };
+/**
+ * What a kernel binding refers to: an input of the node, its output, constant uniform data, or a span:
+ * one binding over the contiguous storage of several inputs that the compiler placed side by side in
+ * one buffer (a packed model's parameters, say), from the first's start to the last's end.
+ */
+export type BindingRef = { input: number } | { output: true } | { uniform: Uint32Array | Float32Array | Int32Array } | { span: readonly number[] };
 
 /** One compute dispatch, described before any GPU object exists. */
 export interface KernelCall {
@@ -54,6 +58,8 @@ export interface OpDef<A = Record<string, never>> {
   readonly view?: boolean;
   /** The op writes into input 0 in place (optimizer updates, accumulators); it has no output. */
   readonly effect?: boolean;
+  /** Floating-point operations of one evaluation, for profiles; absent: one per output element. */
+  flops?(node: Tensor, attrs: A): number;
 }
 
 /**
