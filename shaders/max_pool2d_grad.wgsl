@@ -2,6 +2,10 @@
 // windows that contain it, recomputes each one's argmax with the forward's window_max() and adds that
 // window's dy when the argmax is this element. Every dx element is written by one invocation only, so
 // overlapping windows need no atomics and the sum has a fixed order.
+// When the windows tile the input exactly (stride = kernel, no padding or dilation, and the size a
+// multiple of the kernel: MNIST's 2x2 pool), entry point `tiled` instead runs one invocation per
+// window, finds its argmax once and writes all of its taps; the gather would find each window's
+// argmax once per tap.
 // Prepended with shaders/pool_window.wgsl (geometry, the input binding x and window_max()).
 @group(0) @binding(1) var<storage, read> dy: array<f32>;
 @group(0) @binding(2) var<storage, read_write> dx: array<f32>;
@@ -33,4 +37,24 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     }
   }
   dx[e] = acc;
+}
+
+// One invocation per window [n, c, oh, ow]; TOTAL counts windows here. Each input element lies in
+// exactly one window, so every dx element is written once.
+@compute @workgroup_size(64)
+fn tiled(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let o = flat_index(gid, groups);
+  if (o >= TOTAL) { return; }
+  let nc = o / (OH * OW);
+  let oh = (o / OW) % OH;
+  let ow = o % OW;
+  let plane = nc * H * W;
+  let best = window_max(plane, oh, ow).index;
+  let g = dy[o];
+  for (var i = 0u; i < KH; i++) {
+    let row = (oh * KH + i) * W + ow * KW;
+    for (var j = 0u; j < KW; j++) {
+      dx[plane + row + j] = select(0.0, g, i32(row + j) == best);
+    }
+  }
 }

@@ -70,6 +70,20 @@ describe('max_pool2d', () => {
     expect([...(await program.read(dx!))]).to.deep.equal([1, 1, 0, 1, 1, 0, 0, 0, 0]);
   });
 
+  it('windows that tile the input exactly (the MNIST pool) use the one-invocation-per-window backward', async () => {
+    await checkGradient(pool(cases[1]!), [{ shape: [2, 3, 6, 8], data: distinct([2, 3, 6, 8], 21) }]);
+    await checkGradient((g, x) => g.maxPool2d(x, [2, 3]), [{ shape: [1, 2, 4, 9], data: distinct([1, 2, 4, 9], 22) }]);
+    const device = await testDevice();
+    const g = new Graph();
+    const x = g.input('x', [1, 1, 2, 4]);
+    const [dx] = g.grad(g.sum(g.maxPool2d(x, 2)), [x]);
+    const backward = g.nodes.find((n) => n.op?.name === 'max_pool2d_grad')!;
+    expect(backward.op!.lower!(backward, backward.attrs)[0]!.entryPoint).to.equal('tiled');
+    const program = await Program.compile(device, g, { outputs: [dx!] });
+    program.run({ x: new Float32Array(8).fill(2) }); // ties: each window's first tap takes its gradient
+    expect([...(await program.read(dx!))]).to.deep.equal([1, 0, 1, 0, 0, 0, 0, 0]);
+  });
+
   it('a window holding only padding is -inf, like the padding', async () => {
     // H = W = 1, kernel 2, dilation 2, padding 1: the taps are at -1 and 1, both outside the image.
     await checkForward((g, x) => g.maxPool2d(x, 2, 1, 1, 2), [{ shape: [1, 1, 1, 1] }]);

@@ -20,11 +20,15 @@ export const maxPool2dGradOp = defineOp<Pool2dAttrs>({
   },
   lower(node, attrs) {
     const x = node.inputs[0]!;
+    const dy = node.inputs[1]!;
+    const constants = pool2dConstants(x.shape, dy.shape, attrs);
+    const invocations = tilesExactly(constants) ? dy.size : x.size;
     return [{
       code,
-      constants: { ...pool2dConstants(x.shape, node.inputs[1]!.shape, attrs), TOTAL: x.size },
+      entryPoint: tilesExactly(constants) ? 'tiled' : 'main',
+      constants: { ...constants, TOTAL: invocations },
       bindings: [{ input: 0 }, { input: 1 }, { output: true }],
-      workgroups: dispatch1d(x.size),
+      workgroups: dispatch1d(invocations),
     }];
   },
   // No gradient rule: second derivatives through pooling are not needed for training.
@@ -43,6 +47,12 @@ export const maxPool2dGradOp = defineOp<Pool2dAttrs>({
     return { shape: x!.shape, dtype: 'f32', data: dx };
   },
 });
+
+/** Windows that cover the input exactly once each (stride = kernel, no padding or dilation, no remainder). */
+function tilesExactly(c: Record<string, number>): boolean {
+  const { H, W, OH, OW, KH, KW, SH, SW, PH, PW, DH, DW } = c as Record<string, number>;
+  return SH === KH && SW === KW && PH === 0 && PW === 0 && DH === 1 && DW === 1 && H === OH! * KH && W === OW! * KW;
+}
 
 export function maxPool2dGrad(x: Tensor, dy: Tensor, attrs: Pool2dAttrs): Tensor {
   return x.graph.apply(maxPool2dGradOp, [x, dy], attrs);
