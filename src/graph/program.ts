@@ -12,7 +12,7 @@ import { planMemory, storageRoot } from './memory-plan';
 import { arenaName, StorageMap, type BufferRange } from './storage-map';
 import { fmt } from './shape';
 import type { Tensor } from './tensor';
-import { checkHostData, type HostArray } from './variable';
+import { checkHostData, type HostArray, type Variable } from './variable';
 
 export interface CompileOptions {
   /** Tensors whose values can be read after a run; they stay live to the end of the step. */
@@ -154,6 +154,21 @@ export class Program {
 
   /** Uploads fed inputs, then encodes `steps` steps into one command buffer and submits it once. */
   run(feeds: Record<string, HostArray> = {}, options: RunOptions = {}): void {
+    this.device.gpu.queue.submit([this.encode(feeds, options).finish()]);
+  }
+
+  /**
+   * As run(), with a copy of `variable` (a running loss sum, say) recorded after the last step in the
+   * same submit; resolves to the value it has then. Reading this way costs no submit of its own.
+   */
+  async runAndRead(variable: Variable, feeds: Record<string, HostArray> = {}, options: RunOptions = {}): Promise<HostArray> {
+    const encoder = this.encode(feeds, options);
+    const pending = variable.encodeRead(this.device, encoder);
+    this.device.gpu.queue.submit([encoder.finish()]);
+    return pending();
+  }
+
+  private encode(feeds: Record<string, HostArray>, options: RunOptions): GPUCommandEncoder {
     const steps = options.steps ?? 1;
     if (!Number.isInteger(steps) || steps < 1) throw new RangeError(`run: steps must be a positive integer, got ${steps}`);
     for (const name of Object.keys(feeds)) {
@@ -180,7 +195,7 @@ export class Program {
       }
     }
     pass.end();
-    this.device.gpu.queue.submit([encoder.finish()]);
+    return encoder;
   }
 
   /** Reads an output (named at compile time) as left by the last run. */

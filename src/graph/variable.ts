@@ -94,7 +94,20 @@ export class Variable {
   /** The current value: read back from the GPU when it lives there. */
   async read(): Promise<HostArray> {
     if (!this.gpu) return this.host.slice();
-    const bytes = await this.gpu.device.read(this.gpu.buffer, this.gpu.offset, this.byteLength);
+    return this.fromBytes(await this.gpu.device.read(this.gpu.buffer, this.gpu.offset, this.byteLength));
+  }
+
+  /**
+   * Records a copy of the value into `encoder` (a program's run, so the read needs no submit of its
+   * own); the returned function resolves to the value once that encoder has been submitted.
+   */
+  encodeRead(device: Device, encoder: GPUCommandEncoder): () => Promise<HostArray> {
+    const { buffer, offset } = this.bindingOn(device);
+    const pending = device.encodeRead(encoder, buffer, offset, this.byteLength);
+    return async () => this.fromBytes(await pending.bytes());
+  }
+
+  private fromBytes(bytes: ArrayBuffer): HostArray {
     if (this.dtype === 'f32') return new Float32Array(bytes);
     if (this.dtype === 'i32') return new Int32Array(bytes);
     return new Uint8Array(bytes).slice(0, this.size);

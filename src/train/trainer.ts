@@ -9,7 +9,7 @@ import { largestTensor, maxBindingBytes } from '../graph/binding-limit';
 import { Program } from '../graph/program';
 import { ShapeError } from '../graph/shape';
 import type { Tensor } from '../graph/tensor';
-import { Variable } from '../graph/variable';
+import { Variable, type HostArray } from '../graph/variable';
 import { accumulate } from '../ops/accumulate';
 import { accuracy } from '../ops/accuracy';
 import { batchGather } from '../ops/batch-gather';
@@ -154,18 +154,26 @@ export class Trainer {
       this.epochsDone++;
       data.startEpoch(options.shuffle === false ? null : this.shuffle.permutation(data.count));
       this.sums.assign(new Float32Array(2));
+      // The running sums are copied out in the submit of the steps they follow: a report or the
+      // epoch's end costs a map, never a submit of its own.
+      let sums: Promise<HostArray> | null = null;
       for (let step = 0; step < full; ) {
         const steps = Math.min(reportEvery, full - step);
-        train.run({}, { steps });
         step += steps;
-        if (options.onProgress && step < full) {
-          const [lossSum] = await this.sums.read();
+        const report = options.onProgress !== undefined && step < full;
+        if (!report && (step < full || trainTail)) {
+          train.run({}, { steps });
+          continue;
+        }
+        sums = train.runAndRead(this.sums, {}, { steps });
+        if (report) {
+          const [lossSum] = await sums;
           const seen = step * batch;
-          options.onProgress({ epoch: e, epochs, seen, total: examples, loss: lossSum! / seen, examplesPerSecond: seen / ((performance.now() - started) / 1000) });
+          options.onProgress!({ epoch: e, epochs, seen, total: examples, loss: lossSum! / seen, examplesPerSecond: seen / ((performance.now() - started) / 1000) });
         }
       }
-      trainTail?.run();
-      const [lossSum] = await this.sums.read();
+      if (trainTail) sums = trainTail.runAndRead(this.sums);
+      const [lossSum] = await sums!;
       const loss = lossSum! / examples;
       const seconds = (performance.now() - started) / 1000;
       if (!Number.isFinite(loss)) throw new RangeError(`training diverged: the loss of epoch ${this.epochsDone} is ${loss} (try a smaller learning rate)`);
@@ -187,9 +195,8 @@ export class Trainer {
     const tailProgram = tail > 0 ? await this.program('eval', data, tail) : null;
     data.startEpoch(null);
     this.sums.assign(new Float32Array(2));
-    program.run({}, { steps: full });
-    tailProgram?.run();
-    const [lossSum, correct] = await this.sums.read();
+    const sums = tailProgram ? (program.run({}, { steps: full }), tailProgram.runAndRead(this.sums)) : program.runAndRead(this.sums, {}, { steps: full });
+    const [lossSum, correct] = await sums;
     const result: Evaluation = { loss: lossSum! / data.count };
     if (this.accuracyMeasured.has(program)) result.accuracy = correct! / data.count;
     return result;
