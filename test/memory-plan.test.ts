@@ -216,12 +216,13 @@ describe('memory planning', () => {
     const program = await trainer.program('train', images, 64);
     const s = program.stats;
     expect(device.stats.bytesAllocated - before, 'bytes allocated by compile').to.equal(s.peakBytes);
-    // Measured: 20 bytes over the largest live set (buffer sizes round up to 16), with or without fusion.
-    expect(s.intermediateBytes - s.largestLiveBytes).to.be.within(0, 64 * 1024);
+    // Measured: 20 bytes over the largest live set without the flat SGD update (buffer sizes round up
+    // to 16); 108,308 bytes (0.3%) with it, whose pinned gradients are reserved for the whole step.
+    expect(s.intermediateBytes - s.largestLiveBytes).to.be.within(0, s.largestLiveBytes / 100);
     const parameterBytes = model.parameters().reduce((sum, p) => sum + p.byteLength, 0);
     // Variables: parameters, SGD's momentum buffers (as many bytes), the images and a few counters.
     expect(s.variableBytes - 2 * parameterBytes).to.be.within(0, 256 * 784 + 64 * 1024);
-    expect(s.peakBytes).to.be.at.most(s.variableBytes + s.largestLiveBytes + 64 * 1024);
+    expect(s.peakBytes).to.be.at.most(s.variableBytes + s.largestLiveBytes * 1.01 + 64 * 1024);
   });
 
   it('refuses, naming the node, a kernel that writes a buffer it also binds elsewhere (WebGPU would reject the dispatch)', async () => {

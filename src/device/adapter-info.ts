@@ -13,7 +13,7 @@ export interface AdapterSummary {
   isSoftware: boolean;
   /** Compatibility mode (OpenGL ES): fewer invocations per workgroup, no timestamp queries. */
   compatibility: boolean;
-  /** What the adapter offers; Kiln requests none of these optional features yet. */
+  /** What the adapter offers; Kiln requests the optional ones it uses (src/device/features.ts). */
   features: string[];
   limits: Record<string, number>;
 }

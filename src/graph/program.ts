@@ -44,7 +44,7 @@ export interface KernelInfo {
   readonly pipeline: GPUComputePipeline;
   readonly bindGroup: GPUBindGroup;
   readonly workgroups: readonly [number, number, number];
-  /** The bound buffers as describe() names them (in:slot, out:slot, uniform). */
+  /** The bound buffers as describe() names them (in:A1@0x900 (5.28 MiB), out:..., U@0x0 for uniforms). */
   readonly buffers: readonly string[];
   /** Bytes of the tensors it reads and writes: the sum of its node's inputs and output. */
   readonly bytes: number;

@@ -20,7 +20,14 @@ export async function trainMnistCommand(device: Device, options: ParsedOptions):
   );
   const started = performance.now();
   const compiled = await trainer.program('train', train, Math.min(batchSize, train.count));
-  console.log(`compiled the training step in ${((performance.now() - started) / 1000).toFixed(1)} s: ${compiled.stats.dispatchesPerStep} dispatches, peak ${(compiled.stats.peakBytes / 1048576).toFixed(1)} MiB`);
+  const s = compiled.stats;
+  const mib = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MiB`;
+  console.log(
+    `compiled the training step in ${((performance.now() - started) / 1000).toFixed(1)} s: ${s.dispatchesPerStep} dispatches, ` +
+      `peak GPU memory ${mib(s.peakBytes)} = variables ${mib(s.variableBytes)} (parameters, momentum, dataset) + ` +
+      `intermediates ${mib(s.intermediateBytes)} in ${s.arenaBytes.length} buffers (largest live set ${mib(s.largestLiveBytes)}) + ` +
+      `inputs, constants and uniforms ${mib(s.inputBytes + s.constantBytes + s.uniformBytes)}`,
+  );
   const bar = new ProgressBar('train', 'images');
   const flops = mnistTrainFlops(widths);
   for (let epoch = 1; epoch <= epochs; epoch++) {
