@@ -1,0 +1,167 @@
+#!/usr/bin/env python3
+"""PyTorch on the CPU for the benchmark's third column: workloads 3-5 of bench/main.ts.
+
+  mnist-train  the seed's MNIST CNN, SGD lr 0.025 momentum 0.9, batch 64 (images/s and ms per step)
+  mnist-infer  the same net in evaluation mode on 1000 test images at batch 1000 (images/s)
+  linreg       linear regression (b): 1000 x 2 points, minibatch 10 shuffled, SGD lr 0.03 (steps/s)
+
+Each workload runs after a warm-up; the figure is the median of --reps repetitions. Prints one JSON object.
+Usage: python3 bench/torch_reference.py [--reps 5] [--only mnist-train,mnist-infer,linreg] [--data data/mnist]
+"""
+import argparse
+import gzip
+import json
+import os
+import statistics
+import struct
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+MNIST_MEAN, MNIST_STD = 0.1307, 0.3081
+WORKLOADS = ("mnist-train", "mnist-infer", "linreg")
+
+
+class Net(nn.Module):
+    """The PyTorch MNIST example's net, as Kiln's recipe builds it."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 32, 3, 1)
+        self.conv2 = nn.Conv2d(32, 64, 3, 1)
+        self.dropout1 = nn.Dropout2d(0.25)
+        self.dropout2 = nn.Dropout(0.5)
+        self.fc1 = nn.Linear(9216, 128)
+        self.fc2 = nn.Linear(128, 10)
+
+    def forward(self, x):
+        x = F.relu(self.conv1(x))
+        x = F.relu(self.conv2(x))
+        x = F.max_pool2d(x, 2)
+        x = self.dropout1(x)
+        x = torch.flatten(x, 1)
+        x = F.relu(self.fc1(x))
+        x = self.dropout2(x)
+        return F.log_softmax(self.fc2(x), dim=1)
+
+
+def read_idx(path):
+    """An IDX file (gzip or raw) as a uint8 tensor of its shape."""
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rb") as f:
+        data = f.read()
+    zero, dtype, ndim = struct.unpack(">HBB", data[:4])
+    if zero != 0 or dtype != 0x08:
+        raise ValueError(f"{path}: not a u8 IDX file")
+    shape = struct.unpack(f">{ndim}I", data[4 : 4 + 4 * ndim])
+    return torch.frombuffer(bytearray(data[4 + 4 * ndim :]), dtype=torch.uint8).reshape(shape)
+
+
+def mnist(data_dir, split, count):
+    prefix = "train" if split == "train" else "t10k"
+    images = read_idx(os.path.join(data_dir, f"{prefix}-images-idx3-ubyte.gz"))[:count]
+    labels = read_idx(os.path.join(data_dir, f"{prefix}-labels-idx1-ubyte.gz"))[:count]
+    x = ((images.float() / 255 - MNIST_MEAN) / MNIST_STD).unsqueeze(1)
+    return x, labels.long()
+
+
+def median_seconds(reps, work):
+    times = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def mnist_training(data_dir, reps, steps=10, batch=64):
+    x, y = mnist(data_dir, "train", batch * (steps + 1))
+    model = Net()
+    model.train()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.025, momentum=0.9)
+
+    def run(first, count):
+        for s in range(first, first + count):
+            xb, yb = x[s * batch : (s + 1) * batch], y[s * batch : (s + 1) * batch]
+            optimizer.zero_grad()
+            loss = F.nll_loss(model(xb), yb)
+            loss.backward()
+            optimizer.step()
+
+    run(0, 1)
+    seconds = median_seconds(reps, lambda: run(1, steps))
+    return {
+        "value": batch * steps / seconds,
+        "ms_per_step": 1000 * seconds / steps,
+        "note": f"median of {reps} runs of {steps} steps at batch {batch}",
+    }
+
+
+def mnist_inference(data_dir, reps, count=1000):
+    x, y = mnist(data_dir, "test", count)
+    model = Net()
+    model.eval()
+    result = {}
+
+    def run():
+        with torch.no_grad():
+            out = model(x)
+            result["loss"] = F.nll_loss(out, y, reduction="sum").item() / count
+            result["correct"] = out.argmax(dim=1).eq(y).sum().item()
+
+    run()
+    seconds = median_seconds(reps, run)
+    return {"value": count / seconds, "note": f"batch {count}, no_grad, median of {reps}"}
+
+
+def linreg(reps, count=1000, batch=10):
+    torch.manual_seed(0)
+    x = torch.randn(count, 2)
+    y = x @ torch.tensor([[2.0], [-3.4]]) + 4.2 + 0.01 * torch.randn(count, 1)
+    model = nn.Linear(2, 1)
+    nn.init.normal_(model.weight, 0, 0.01)
+    nn.init.zeros_(model.bias)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.03)
+    steps = count // batch
+
+    def epoch():
+        order = torch.randperm(count)
+        for s in range(steps):
+            rows = order[s * batch : (s + 1) * batch]
+            loss = F.mse_loss(model(x[rows]), y[rows])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+
+    epoch()
+    seconds = median_seconds(reps, epoch)
+    return {"value": steps / seconds, "note": f"{steps} steps per epoch, median of {reps} epochs"}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reps", type=int, default=5)
+    parser.add_argument("--only", default=",".join(WORKLOADS))
+    parser.add_argument("--data", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "mnist"))
+    args = parser.parse_args()
+    only = [w for w in args.only.split(",") if w]
+    unknown = [w for w in only if w not in WORKLOADS]
+    if unknown:
+        parser.error(f"unknown workload(s) {', '.join(unknown)}; expected some of {', '.join(WORKLOADS)}")
+    threads = os.cpu_count() or 1
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    rows = {}
+    if "mnist-train" in only:
+        rows["mnist-train"] = mnist_training(args.data, args.reps)
+    if "mnist-infer" in only:
+        rows["mnist-infer"] = mnist_inference(args.data, args.reps)
+    if "linreg" in only:
+        rows["linreg"] = linreg(args.reps)
+    print(json.dumps({"torch": torch.__version__, "threads": threads, "rows": rows}))
+
+
+if __name__ == "__main__":
+    main()
