@@ -5,9 +5,15 @@
 // invocations into partials[split, co, ci, kh, kw]; the op's lowering adds the partials up after.
 // Never one thread per weight: each invocation computes 16 output channels x 8 taps
 // (shaders/gemm_tile.wgsl) over its range.
+//
+// SPLITS is the number of partial slabs (the output's leading dimension, fixed when the graph is
+// built); RANGES <= SPLITS is how many ranges the sum is really cut into, a knob for compile-time
+// tuning that leaves the output's shape alone: slabs from RANGES on get an empty range, so they hold
+// zeros and the sum over the slabs is unchanged. The lowering's default is RANGES = SPLITS.
 
 override PADDED: bool = false;
 override SPLITS: u32 = 1u;
+override RANGES: u32 = 1u;
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 // dy [B, CO, OH, OW]: row co of the GEMM's left operand starts at co*OH*OW within each image.
@@ -41,9 +47,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let offa = vec4<i32>((qa / kk) * (H * W)) + dha * i32(W) + dwa;
   let offb = vec4<i32>((qb / kk) * (H * W)) + dhb * i32(W) + dwb;
 
-  // This split's range of (n, oh, ow), walked with counters rather than divisions.
+  // This split's range of (n, oh, ow), walked with counters rather than divisions (empty from RANGES on).
   let total = B * ohw;
-  let chunk = (total + SPLITS - 1u) / SPLITS;
+  let chunk = (total + RANGES - 1u) / RANGES;
   let k0 = min(split * chunk, total);
   let k1 = min(k0 + chunk, total);
   var n = k0 / ohw;

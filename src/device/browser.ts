@@ -3,6 +3,7 @@ import { AdapterError } from './errors';
 import { Device } from './device';
 import { requiredLimits, summarizeAdapter } from './adapter-info';
 import { optionalFeatures } from './features';
+import { browserTuningStore } from './tuning-store-browser';
 
 export async function openDevice(options: { powerPreference?: GPUPowerPreference } = {}): Promise<Device> {
   const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
@@ -13,5 +14,8 @@ export async function openDevice(options: { powerPreference?: GPUPowerPreference
   if (!adapter) throw new AdapterError('navigator.gpu.requestAdapter() found no adapter: WebGPU may be disabled or blocked on this machine.');
   // Chrome quantizes timestamps (to 100 µs) unless WebGPU developer features are enabled.
   const device = await adapter.requestDevice({ label: 'kiln-browser', requiredLimits: requiredLimits(adapter), requiredFeatures: optionalFeatures(adapter) });
-  return new Device(device, summarizeAdapter(adapter, device, 'browser', false));
+  const kiln = new Device(device, summarizeAdapter(adapter, device, 'browser', false));
+  // Kernel tuning choices last across page loads, in localStorage 'kiln.tuning'.
+  kiln.tuning = { ...kiln.tuning, store: browserTuningStore() };
+  return kiln;
 }

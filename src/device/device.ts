@@ -4,6 +4,23 @@
 import type { AdapterSummary } from './adapter-info';
 import { DeviceError, ShaderCompileError } from './errors';
 import { StagingRing } from './staging-ring';
+import { MemoryTuningStore, type TuningOptions } from './tuning-store';
+
+/**
+ * Tuning's limits. A compile spends at most 30 s tuning (once per adapter and shape: the choices are
+ * stored). A kernel is left alone when one run takes over 2.5 s (it would take some 20 s to time;
+ * SwiftShader's MNIST convolutions at batch 64 take 1-2 s, and are tuned), or under 1 ms: compiling
+ * its variants (0.1-0.5 s each on a software adapter) costs more than it could save, and on a
+ * software adapter such a run is mostly the cost of a dispatch (0.1 ms on llvmpipe, 0.5 ms on
+ * SwiftShader as measured), the same for every variant.
+ */
+export const DEFAULT_TUNING: Omit<TuningOptions, 'store'> = {
+  enabled: true,
+  budgetMs: 30_000,
+  maxRunMs: 2_500,
+  minRunMs: 1,
+  warn: (message) => console.warn(message),
+};
 
 export interface PipelineSpec {
   /** The kernel's name, used in error messages and GPU debug labels (for example `matmul`). */
@@ -50,6 +67,12 @@ export class Device {
    * Node's openDevice turns it off for KILN_FUSION=off, so every test can run both ways.
    */
   fusion = true;
+  /**
+   * Compile-time kernel tuning (src/graph/tuning.ts): on, with choices kept in memory, unless an
+   * entry point attaches a lasting store (Node: a JSON file, browser: localStorage) or turns it off
+   * (Node: KILN_TUNING=off). Replace the object to change a setting.
+   */
+  tuning: TuningOptions = { ...DEFAULT_TUNING, store: new MemoryTuningStore() };
 
   constructor(gpu: GPUDevice, adapter: AdapterSummary, keepAlive?: unknown) {
     this.gpu = gpu;

@@ -1,12 +1,15 @@
 // Node entry point of the device manager: opens an adapter through Dawn (npm package `webgpu`).
 // Order when nothing is forced: a real GPU, else SwiftShader through Vulkan (the ICD Debian's
 // chromium package ships), else Mesa's llvmpipe through OpenGL ES in compatibility mode.
+import * as fs from 'node:fs';
 import { existsSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { AdapterError } from './errors';
 import { Device } from './device';
 import { isSoftwareAdapter, requiredLimits, summarizeAdapter, type BackendName } from './adapter-info';
 import { optionalFeatures } from './features';
+import { fileTuningStore } from './tuning-store-file';
+import type { TuningStore } from './tuning-store';
 
 export type AdapterChoice = 'auto' | 'gpu' | 'swiftshader' | 'llvmpipe';
 export const ADAPTER_CHOICES: readonly AdapterChoice[] = ['auto', 'gpu', 'swiftshader', 'llvmpipe'];
@@ -18,6 +21,8 @@ export interface OpenDeviceOptions {
   dawnFeatures?: string[];
   /** Default for Program.compile's `fusion`; defaults to true unless $KILN_FUSION is 'off' or '0'. */
   fusion?: boolean;
+  /** Compile-time kernel tuning (src/graph/tuning.ts); defaults to true unless $KILN_TUNING is 'off' or '0'. */
+  tuning?: boolean;
 }
 
 export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
@@ -127,6 +132,23 @@ function mayHaveGpu(): boolean {
   }
 }
 
+const isOff = (value: string | undefined): boolean => ['off', '0', 'false'].includes((value ?? '').trim().toLowerCase());
+
+/**
+ * Where Node keeps kernel tuning choices: $KILN_TUNING_CACHE, else $XDG_CACHE_HOME/kiln/tuning.json,
+ * else ~/.cache/kiln/tuning.json.
+ */
+export function tuningCachePath(env: Record<string, string | undefined> = process.env): string {
+  if (env['KILN_TUNING_CACHE']) return env['KILN_TUNING_CACHE'];
+  const base = env['XDG_CACHE_HOME'] || `${homedir()}/.cache`;
+  return `${base}/kiln/tuning.json`;
+}
+
+/** The tuning cache as a JSON file (written to a temporary file, then renamed). */
+export function nodeTuningStore(path = tuningCachePath()): TuningStore {
+  return fileTuningStore(path, fs);
+}
+
 /** Opens a Kiln device in Node. Throws AdapterError naming what was tried and what to install. */
 export async function openDevice(options: OpenDeviceOptions = {}): Promise<Device> {
   const choice = parseAdapterChoice(options.adapter ?? process.env['KILN_ADAPTER']);
@@ -147,7 +169,13 @@ export async function openDevice(options: OpenDeviceOptions = {}): Promise<Devic
     });
     const summary = summarizeAdapter(found.adapter, gpu, backend, attempt.compatibility);
     const device = new Device(gpu, summary, found.entry);
-    device.fusion = options.fusion ?? !['off', '0', 'false'].includes(process.env['KILN_FUSION'] ?? '');
+    device.fusion = options.fusion ?? !isOff(process.env['KILN_FUSION']);
+    device.tuning = {
+      ...device.tuning,
+      enabled: options.tuning ?? !isOff(process.env['KILN_TUNING']),
+      store: nodeTuningStore(),
+      warn: (message) => process.emitWarning(message, 'KilnTuningWarning'),
+    };
     return device;
   }
   throw new AdapterError(

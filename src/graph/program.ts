@@ -12,6 +12,7 @@ import { planMemory, storageRoot } from './memory-plan';
 import { arenaName, StorageMap, type BufferRange } from './storage-map';
 import { fmt } from './shape';
 import type { Tensor } from './tensor';
+import { Tuner } from './tuning';
 import { checkHostData, type HostArray, type Variable } from './variable';
 
 export interface CompileOptions {
@@ -35,6 +36,8 @@ interface Dispatch {
   bindGroup: GPUBindGroup;
   workgroups: readonly [number, number, number];
   buffers: string[];
+  /** The kernel variant compile-time tuning chose (src/graph/tuning.ts), for calls that offer some. */
+  variant?: string;
 }
 
 /** One dispatch of a compiled step, as Program.kernels shows it. */
@@ -48,6 +51,8 @@ export interface KernelInfo {
   readonly buffers: readonly string[];
   /** Bytes of the tensors it reads and writes: the sum of its node's inputs and output. */
   readonly bytes: number;
+  /** The kernel variant compile-time tuning chose (src/graph/tuning.ts), for calls that offer some. */
+  readonly variant?: string;
 }
 
 export interface ProgramStats {
@@ -72,6 +77,10 @@ export interface ProgramStats {
   /** What the intermediate tensors would need without sharing bytes. */
   unplannedBytes: number;
   compileMs: number;
+  /** Of compileMs, the time spent tuning kernels (src/graph/tuning.ts): timed runs and variant compiles; 0 when every choice was cached. */
+  tuneMs: number;
+  /** Kernels this compile timed and stored a choice for (tuning cache misses). */
+  kernelsTuned: number;
 }
 
 export class Program {
@@ -124,9 +133,11 @@ export class Program {
       if (node.kind === 'input') inputs.set(node.name, { tensor: node, buffer, fed: false });
     }
     const lowered = schedule.filter((n) => !n.op!.view).map((node) => ({ node, calls: node.op!.lower!(node, node.attrs) }));
+    const tuner = new Tuner(device);
     const dispatches = await Promise.all(
-      lowered.flatMap(({ node, calls }) => calls.map((call) => makeDispatch(device, storage, node, call))),
+      lowered.flatMap(({ node, calls }) => calls.map((call) => makeDispatch(storage, node, call, tuner))),
     );
+    tuner.finish();
     const readable = new Map<Tensor, BufferRange>();
     outputs.forEach((t, i) => readable.set(t, storage.binding(computed[i]!)));
     device.check();
@@ -137,6 +148,8 @@ export class Program {
       largestLiveBytes: plan.largestLiveBytes,
       unplannedBytes: plan.unplannedBytes,
       compileMs: performance.now() - started,
+      tuneMs: tuner.elapsedMs,
+      kernelsTuned: tuner.kernelsTuned,
     };
     const unused = new Set(graph.nodes.filter((n) => n.kind === 'input' && !inputs.has(n.name)).map((n) => n.name));
     return new Program(device, label, dispatches, inputs, readable, stats, unused);
@@ -249,12 +262,14 @@ function collectLeaves(schedule: readonly Tensor[], outputs: readonly Tensor[]):
   return [...leaves];
 }
 
-async function makeDispatch(device: Device, storage: StorageMap, node: Tensor, call: KernelCall): Promise<Dispatch> {
+async function makeDispatch(storage: StorageMap, node: Tensor, call: KernelCall, tuner: Tuner): Promise<Dispatch> {
   const label = call.label ?? node.op!.name;
   // Uniforms are reserved before the first await: every dispatch's reservation is in before any
-  // bind group asks for the program's one uniform buffer.
+  // bind group asks for the program's one uniform buffer. The tuner starts its compiles before it
+  // too, so that its timing can wait for all of them.
   const uniforms = call.bindings.map((ref) => ('uniform' in ref ? storage.reserveUniform(ref.uniform) : -1));
-  const pipeline = await device.pipeline({ label, code: call.code, entryPoint: call.entryPoint ?? 'main', constants: call.constants ?? {} });
+  const selection = tuner.begin(node, label, call);
+  await selection.ready;
   const names: string[] = [];
   const ranges: (BufferRange | null)[] = [];
   const entries: GPUBindGroupEntry[] = call.bindings.map((ref: BindingRef, binding) => {
@@ -278,8 +293,8 @@ async function makeDispatch(device: Device, storage: StorageMap, node: Tensor, c
     return { binding, resource: range };
   });
   checkWritableAliasing(node, call.code, ranges);
-  const bindGroup = device.gpu.createBindGroup({ label, layout: pipeline.getBindGroupLayout(0), entries });
-  return { node, label, pipeline, bindGroup, workgroups: call.workgroups, buffers: names };
+  const { pipeline, bindGroup, workgroups, variant } = await selection.finish(entries);
+  return { node, label, pipeline, bindGroup, workgroups, buffers: names, ...(variant !== undefined ? { variant } : {}) };
 }
 
 /**

@@ -9,8 +9,8 @@ import source from '../../shaders/conv2d_weight_grad.wgsl';
 import { fmt, ShapeError } from '../graph/shape';
 import type { Tensor } from '../graph/tensor';
 import { forEachTap, geometry, geometryConstants, hasPadding, outputSize, type Conv2dAttrs, type Pair } from './conv2d-geometry';
-import { gemmWorkgroups } from './gemm-dispatch';
-import { defineOp } from './op';
+import { gemmVariants, tunableCall } from './gemm-dispatch';
+import { defineOp, type KernelVariant } from './op';
 import { reshape } from './reshape';
 import { sum } from './sum';
 
@@ -42,15 +42,11 @@ export const conv2dWeightGradOp = defineOp<Conv2dWeightGradAttrs>({
     const [x, dy] = node.inputs;
     const g = geometry(x!.shape, weightShape(x!.shape, dy!.shape, attrs.kernel), attrs);
     const tiles = Math.ceil(g.CO / 16) * Math.ceil((g.C * g.KH * g.KW) / 8);
-    const { workgroups, size } = gemmWorkgroups(tiles * attrs.splits);
     return [
-      {
-        label: 'conv2d_weight_grad',
-        code,
-        constants: { ...geometryConstants(g), PADDED: hasPadding(attrs) ? 1 : 0, SPLITS: attrs.splits, WG: size },
-        bindings: [{ input: 0 }, { input: 1 }, { output: true }],
-        workgroups,
-      },
+      tunableCall(
+        { label: 'conv2d_weight_grad', code, constants: { ...geometryConstants(g), PADDED: hasPadding(attrs) ? 1 : 0, SPLITS: attrs.splits }, bindings: [{ input: 0 }, { input: 1 }, { output: true }] },
+        weightGradVariants(tiles, attrs.splits),
+      ),
     ];
   },
   cpu([x, dy], attrs, out) {
@@ -75,6 +71,27 @@ export const conv2dWeightGradOp = defineOp<Conv2dWeightGradAttrs>({
     return 2 * g.B * g.OH * g.OW * g.CO * g.C * g.KH * g.KW;
   },
 });
+
+/**
+ * Today's choice (every slab its own range, the usual workgroup size) first, then half and a quarter
+ * as many ranges (longer chunks, fewer invocations) and the largest other workgroup size.
+ *
+ * The split count fixes the shape of the partials, which the graph holds from autodiff on (the sum
+ * after it, the memory plan), so a variant cannot add slabs: it can only sum over fewer ranges and
+ * leave the remaining slabs zero (RANGES in the shader). Tuning therefore only ever tries fewer
+ * splits than weightGradSplits() chose, which suits software adapters (where 1,024 invocations are
+ * more than the CPU threads need); the sum still reads every slab, the same for every variant.
+ */
+function weightGradVariants(tiles: number, splits: number): KernelVariant[] {
+  const invocations = tiles * splits;
+  const sizes = gemmVariants(invocations);
+  const size = sizes[0]!.constants['WG']!;
+  const ranges = [splits, Math.ceil(splits / 2), Math.ceil(splits / 4)].filter((r, i, all) => all.indexOf(r) === i);
+  const variants: KernelVariant[] = ranges.map((r) => ({ name: r === splits ? `wg${size}` : `wg${size}.ranges${r}`, constants: { WG: size, RANGES: r }, workgroups: sizes[0]!.workgroups }));
+  const other = sizes.slice(1).sort((a, b) => b.constants['WG']! - a.constants['WG']!)[0];
+  if (other) variants.push({ ...other, constants: { ...other.constants, RANGES: splits } });
+  return variants;
+}
 
 /** How many ranges the reduction over B*OH*OW output pixels is split into. */
 export function weightGradSplits(outCh: number, taps: number, pixels: number): number {

@@ -11,7 +11,7 @@ import type { Tensor } from '../graph/tensor';
 import { check4d, convAttrs, forEachTap, geometry, geometryConstants, hasPadding, type Conv2dAttrs, type Conv2dOptions } from './conv2d-geometry';
 import { conv2dInputGrad } from './conv2d-input-grad';
 import { conv2dWeightGrad } from './conv2d-weight-grad';
-import { gemmWorkgroups } from './gemm-dispatch';
+import { gemmVariants, tunableCall } from './gemm-dispatch';
 import { defineOp } from './op';
 import { sum } from './sum';
 
@@ -39,15 +39,16 @@ export const conv2dOp = defineOp<Conv2dForwardAttrs>({
     const [x, w, b] = node.inputs;
     const g = geometry(x!.shape, w!.shape, attrs);
     const tiles = Math.ceil(g.CO / 16) * Math.ceil((g.B * g.OH * g.OW) / 8);
-    const { workgroups, size } = gemmWorkgroups(tiles);
     return [
-      {
-        label: attrs.relu ? 'conv2d+relu' : 'conv2d',
-        code,
-        constants: { ...geometryConstants(g), PADDED: hasPadding(attrs) ? 1 : 0, HAS_BIAS: b ? 1 : 0, RELU: attrs.relu ? 1 : 0, WG: size },
-        bindings: [{ input: 0 }, { input: 1 }, { input: b ? 2 : 1 }, { output: true }],
-        workgroups,
-      },
+      tunableCall(
+        {
+          label: attrs.relu ? 'conv2d+relu' : 'conv2d',
+          code,
+          constants: { ...geometryConstants(g), PADDED: hasPadding(attrs) ? 1 : 0, HAS_BIAS: b ? 1 : 0, RELU: attrs.relu ? 1 : 0 },
+          bindings: [{ input: 0 }, { input: 1 }, { input: b ? 2 : 1 }, { output: true }],
+        },
+        gemmVariants(tiles),
+      ),
     ];
   },
   grad({ inputs: [x, w, b], attrs, dy }) {

@@ -5,7 +5,7 @@
 import code from '../../shaders/matmul.wgsl';
 import { fmt, ShapeError, type Shape } from '../graph/shape';
 import type { Tensor } from '../graph/tensor';
-import { gemmWorkgroups } from './gemm-dispatch';
+import { gemmVariants, tunableCall } from './gemm-dispatch';
 import { defineOp, type KernelCall, type TensorMeta } from './op';
 
 export interface MatmulOptions {
@@ -55,16 +55,18 @@ export const matmulOp = defineOp<MatmulAttrs>({
     const [m, n] = [node.shape[0]!, node.shape[1]!];
     const k = asRead(node.inputs[0]!.shape, attrs.transposeA)[1];
     const hasBias = node.inputs.length === 3;
-    const { workgroups, size } = gemmWorkgroups(Math.ceil(m / TILE_ROWS) * Math.ceil(n / TILE_COLS));
+    const variants = gemmVariants(Math.ceil(m / TILE_ROWS) * Math.ceil(n / TILE_COLS));
     return [
-      {
-        label: ['matmul', hasBias ? 'bias' : '', attrs.relu ? 'relu' : ''].filter(Boolean).join('+'),
-        code,
-        constants: { M: m, N: n, K: k, TRANS_A: attrs.transposeA ? 1 : 0, TRANS_B: attrs.transposeB ? 1 : 0, HAS_BIAS: hasBias ? 1 : 0, RELU: attrs.relu ? 1 : 0, WG: size },
-        // Without a bias, b is bound again at the bias slot (read-only both times) and never read.
-        bindings: [{ input: 0 }, { input: 1 }, { output: true }, { input: hasBias ? 2 : 1 }],
-        workgroups,
-      },
+      tunableCall(
+        {
+          label: ['matmul', hasBias ? 'bias' : '', attrs.relu ? 'relu' : ''].filter(Boolean).join('+'),
+          code,
+          constants: { M: m, N: n, K: k, TRANS_A: attrs.transposeA ? 1 : 0, TRANS_B: attrs.transposeB ? 1 : 0, HAS_BIAS: hasBias ? 1 : 0, RELU: attrs.relu ? 1 : 0 },
+          // Without a bias, b is bound again at the bias slot (read-only both times) and never read.
+          bindings: [{ input: 0 }, { input: 1 }, { output: true }, { input: hasBias ? 2 : 1 }],
+        },
+        variants,
+      ),
     ];
   },
   // With A' = op(A), B' = op(B) and C = A'B': dA' = dC B'ᵀ and dB' = A'ᵀ dC. A transposed operand

@@ -34,6 +34,23 @@ export interface KernelCall {
   bindings: BindingRef[];
   /** Workgroup counts; see dispatch1d() for flat index spaces larger than one dimension allows. */
   workgroups: readonly [number, number, number];
+  /**
+   * Other ways to run this same call, for compile-time tuning (src/graph/tuning.ts), which times them
+   * on the call's real bindings and keeps the fastest per adapter. The first is the call itself (its
+   * constants and workgroups, today's choice), so tuning never does worse than not tuning. Every
+   * variant writes the same output bytes for the same inputs: only value kernels offer variants
+   * (an effect writes state, which a trial run would change).
+   */
+  variants?: readonly KernelVariant[];
+}
+
+/** One configuration of a tunable KernelCall: its override constants replace the call's. */
+export interface KernelVariant {
+  /** Stored in the tuning cache and shown in profiles, e.g. `wg32` or `wg64.splits4`. */
+  name: string;
+  /** Override constants set on top of the call's (WG, a split count); never the shape of a binding. */
+  constants: Record<string, number>;
+  workgroups: readonly [number, number, number];
 }
 
 export interface GradContext<A> {
