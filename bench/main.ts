@@ -135,7 +135,7 @@ if (selected('train') || selected('infer')) {
       return {
         value: run.imagesPerSecond,
         display: `${run.imagesPerSecond.toFixed(1)} (${run.msPerStep.toFixed(0)} ms/step)`,
-        note: `tf.layers net, optimizer.minimize with tf.train.momentum; 1 warm-up step, median of ${run.reps} repetitions of ${run.stepsPerRep} step(s); loss ${run.loss.toFixed(3)}`,
+        note: `tf.layers net, optimizer.minimize with tf.train.momentum; 1 warm-up step, median of ${run.reps} repetitions of ${run.stepsPerRep} step(s); loss ${run.loss.toFixed(3)}; cold start (model built to the end of the first step) ${run.coldStartSeconds.toFixed(1)} s`,
       };
     });
     done(makeRow('mnist-train', 'MNIST CNN training, batch 64', 'images/s', kiln, tf));

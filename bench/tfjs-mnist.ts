@@ -47,10 +47,13 @@ export interface TfjsTrainingRun {
   stepsPerRep: number;
   reps: number;
   loss: number;
+  /** From building the model to the end of its first training step. */
+  coldStartSeconds: number;
 }
 
 /** One warm-up step, then `reps` repetitions of `stepsPerRep` steps, each ending with a read of the last loss. */
 export async function tfjsMnistTraining(tf: Tf, data: MnistImages, reps: number, stepsPerRep: number, batch = 64): Promise<TfjsTrainingRun> {
+  const built = performance.now();
   const model = mnistNet(tf, batch);
   const optimizer = tf.train.momentum(0.025, 0.9);
   const batches = Array.from({ length: 1 + stepsPerRep }, (_, s) => batchOf(tf, data, (s * batch) % (data.count - batch), batch));
@@ -70,8 +73,9 @@ export async function tfjsMnistTraining(tf: Tf, data: MnistImages, reps: number,
   };
   try {
     await runSteps(0, 1);
+    const coldStartSeconds = (performance.now() - built) / 1000;
     const ms = await medianMs(reps, () => runSteps(1, stepsPerRep));
-    return { imagesPerSecond: (batch * stepsPerRep) / (ms / 1000), msPerStep: ms / stepsPerRep, stepsPerRep, reps, loss };
+    return { imagesPerSecond: (batch * stepsPerRep) / (ms / 1000), msPerStep: ms / stepsPerRep, stepsPerRep, reps, loss, coldStartSeconds };
   } finally {
     tf.dispose(batches.flatMap((b) => [b.x, b.y]));
     optimizer.dispose();

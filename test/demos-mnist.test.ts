@@ -44,7 +44,7 @@ describe('demo pages: softmax regression and the MNIST CNN in Chrome', function 
   const browser = useDemoBrowser();
 
   it('softmax regression on Fashion-MNIST: 3 epochs on 20,000 images reach test accuracy > 0.7, with predictions for the shown test images', async () => {
-    const page = await browser().open('softmax.html?autostart=1&epochs=3&limit=20000');
+    const page = await browser().open('softmax.html?autostart=1&epochs=3&limit=20000&tuning=off');
     await browser().waitForPhase(page, ['done'], 400_000);
     const state = await demoState<SoftmaxState>(page);
     console.log(`      softmax page: ${state.epochs.map((e) => `epoch ${e.epoch} loss ${e.loss.toFixed(4)} train ${e.trainAccuracy.toFixed(4)} test ${e.testAccuracy.toFixed(4)}`).join('; ')}`);
@@ -62,7 +62,7 @@ describe('demo pages: softmax regression and the MNIST CNN in Chrome', function 
   });
 
   it('the MNIST page trains the narrow net (1,500 images, 1 epoch) with a live loss curve and test accuracy, and classifies a mouse drawing', async () => {
-    const page = await browser().open('mnist.html?net=narrow&epochs=1&limit=1500&testLimit=500&batch=32&autostart=1');
+    const page = await browser().open('mnist.html?net=narrow&epochs=1&limit=1500&testLimit=500&batch=32&autostart=1&tuning=off');
     await browser().waitForPhase(page, ['done'], 400_000);
     const state = await demoState<MnistState>(page);
     const epoch = state.epochs![0]!;
@@ -122,7 +122,7 @@ describe('demo pages: softmax regression and the MNIST CNN in Chrome', function 
       expect(chosen).to.have.length(10);
 
       // Chrome: open with the full net selected; the file's conv1.weight shape switches it to narrow.
-      const page = await browser().open('mnist.html?net=full&testLimit=1000');
+      const page = await browser().open('mnist.html?net=full&testLimit=1000&tuning=off');
       await browser().waitForPhase(page, ['ready'], 120_000);
       await page.setInputFiles('#load-weights', file);
       await browser().waitForPhase(page, ['done'], 300_000);

@@ -47,7 +47,8 @@ export async function openPageDevice(): Promise<Device | null> {
   window.kilnDemo = { phase: 'loading' };
   const banner = $('adapter');
   try {
-    const device = await openDevice();
+    // ?tuning=off skips the compile-time kernel timing (the tests' fresh profiles would redo it each run).
+    const device = await openDevice({ tuning: param('tuning', 'on') !== 'off' });
     const a = device.adapter;
     banner.textContent = `WebGPU adapter: ${a.description || a.device || a.vendor || 'unnamed'}${a.vendor ? ` (${a.vendor}${a.architecture ? `, ${a.architecture}` : ''})` : ''}${a.isSoftware ? ', a software adapter running on the CPU' : ''}`;
     window.kilnDemo.adapter = banner.textContent;

@@ -5,7 +5,13 @@ import { requiredLimits, summarizeAdapter } from './adapter-info';
 import { optionalFeatures } from './features';
 import { browserTuningStore } from './tuning-store-browser';
 
-export async function openDevice(options: { powerPreference?: GPUPowerPreference } = {}): Promise<Device> {
+export interface BrowserDeviceOptions {
+  powerPreference?: GPUPowerPreference;
+  /** Compile-time kernel tuning (src/graph/tuning.ts), on by default. */
+  tuning?: boolean;
+}
+
+export async function openDevice(options: BrowserDeviceOptions = {}): Promise<Device> {
   const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
   if (!gpu) {
     throw new AdapterError('WebGPU is not available in this browser (navigator.gpu is missing): use a recent Chrome, or enable WebGPU.');
@@ -16,6 +22,6 @@ export async function openDevice(options: { powerPreference?: GPUPowerPreference
   const device = await adapter.requestDevice({ label: 'kiln-browser', requiredLimits: requiredLimits(adapter), requiredFeatures: optionalFeatures(adapter) });
   const kiln = new Device(device, summarizeAdapter(adapter, device, 'browser', false));
   // Kernel tuning choices last across page loads, in localStorage 'kiln.tuning'.
-  kiln.tuning = { ...kiln.tuning, store: browserTuningStore() };
+  kiln.tuning = { ...kiln.tuning, enabled: options.tuning ?? true, store: browserTuningStore() };
   return kiln;
 }
