@@ -1,11 +1,14 @@
 // nll_loss(logProbs [B, C], labels [B] i32) -> scalar, as torch.nn.functional.nll_loss (mean
 // reduction), with its dedicated backward op. Also the [B, C] + [B] checks shared by cross_entropy
 // and accuracy. Labels outside [0, C) give NaN (see shaders/nll_loss.wgsl).
-import code from '../../shaders/nll_loss.wgsl';
+import kernel from '../../shaders/nll_loss.wgsl';
+import mean from '../../shaders/nll_mean.wgsl';
 import gradCode from '../../shaders/nll_loss_grad.wgsl';
 import { fmt, ShapeError } from '../graph/shape';
 import type { Tensor } from '../graph/tensor';
 import { defineOp, dispatch1d, type TensorMeta } from './op';
+
+const code = `${kernel}\n${mean}`;
 
 /**
  * Checks scores [B, C] f32 and labels [B] i32 for `op`, naming the scores `what`
