@@ -39,26 +39,7 @@ fn rows(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   }
 }
 
-const WIDE = 128u;
-var<workgroup> partial: array<f32, WIDE>;
-
-// Combines every invocation's partial[lid] (max or sum) and returns the total to all of them. Called
-// in uniform control flow by the whole workgroup; the last barrier lets partial be reused after.
-fn combine_partials(lid: u32, is_max: bool) -> f32 {
-  workgroupBarrier();
-  for (var stride = WIDE / 2u; stride > 0u; stride = stride / 2u) {
-    if (lid < stride) {
-      let a = partial[lid];
-      let b = partial[lid + stride];
-      partial[lid] = select(a + b, max(a, b), is_max);
-    }
-    workgroupBarrier();
-  }
-  let total = partial[0];
-  workgroupBarrier();
-  return total;
-}
-
+// WIDE, `partial` and combine_partials() come from shaders/row_combine.wgsl, appended by the op.
 @compute @workgroup_size(WIDE)
 fn wide(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let base = (wg.x / INNER) * LEN * INNER + wg.x % INNER;

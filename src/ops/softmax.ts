@@ -2,12 +2,15 @@
 // shape inference, the row kernels of shaders/softmax.wgsl (forward, both ops) and
 // shaders/softmax_grad.wgsl (backward, both ops), and the row-by-row CPU reference. The backward is a
 // dedicated op so that it costs one kernel rather than the four of its graph-op formula.
-import code from '../../shaders/softmax.wgsl';
+import rowCombine from '../../shaders/row_combine.wgsl';
+import forward from '../../shaders/softmax.wgsl';
 import gradCode from '../../shaders/softmax_grad.wgsl';
 import { fmt, normalizeAxis, sameShape, ShapeError, splitAtAxis, type Shape } from '../graph/shape';
 import type { Tensor } from '../graph/tensor';
 import { axisKernel } from './axis-kernel';
 import { defineOp, type BindingRef, type CpuTensor, type KernelCall, type OpDef, type TensorMeta } from './op';
+
+const code = `${forward}\n${rowCombine}`;
 
 export interface SoftmaxAttrs {
   /** Non-negative axis of the input. */
