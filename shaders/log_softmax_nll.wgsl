@@ -10,13 +10,6 @@
 // log_softmax(x)[b, label] for a valid label.
 fn log_prob(b: u32, label: u32) -> f32 {
   let base = b * C;
-  var m = x[base];
-  for (var c = 1u; c < C; c++) {
-    m = max(m, x[base + c]);
-  }
-  var s = 0.0;
-  for (var c = 0u; c < C; c++) {
-    s += exp(x[base + c] - m);
-  }
-  return x[base + label] - m - log(s);
+  let stats = row_max_sum_exp(base);
+  return x[base + label] - stats.x - log(stats.y);
 }

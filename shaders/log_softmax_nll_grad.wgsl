@@ -40,14 +40,9 @@ fn rows(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     }
     return;
   }
-  var m = x[base];
-  for (var c = 1u; c < C; c++) {
-    m = max(m, x[base + c]);
-  }
-  var s = 0.0;
-  for (var c = 0u; c < C; c++) {
-    s += exp(x[base + c] - m);
-  }
+  let stats = row_max_sum_exp(base);
+  let m = stats.x;
+  let s = stats.y;
   for (var c = 0u; c < C; c++) {
     dx[base + c] = gradient(b, c, m, s);
   }

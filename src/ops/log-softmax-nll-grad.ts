@@ -6,16 +6,16 @@
 // One kernel (shaders/log_softmax_nll_grad.wgsl) instead of two, reading the logits rather than ls.
 // Made only by the fusion pass (src/graph/fusion/log-softmax-nll.ts), after autodiff: no gradient rule.
 // A row whose label is outside [0, C) is all NaN, as the unfused pair makes it.
+import rowStats from '../../shaders/row_max_sum_exp.wgsl';
 import kernel from '../../shaders/log_softmax_nll_grad.wgsl';
 import rowCombine from '../../shaders/row_combine.wgsl';
 import { fmt, ShapeError } from '../graph/shape';
 import { axisKernel } from './axis-kernel';
 import { rowLogSumExp } from './log-softmax-nll';
-import { validLabel } from './nll-loss';
-import { checkClassification } from './nll-loss';
+import { checkClassification, validLabel } from './nll-loss';
 import { defineOp } from './op';
 
-const code = `${kernel}\n${rowCombine}`;
+const code = `${kernel}\n${rowStats}\n${rowCombine}`;
 
 export const logSoftmaxNllGradOp = defineOp({
   name: 'log_softmax_nll_grad',

@@ -2,12 +2,13 @@
 // in one kernel (shaders/log_softmax_nll.wgsl), so the [B, C] log-probabilities are never stored.
 // Made only by the fusion pass (src/graph/fusion/log-softmax-nll.ts), after autodiff: it has no
 // gradient rule. Same semantics as the pair: mean over the batch, NaN when a label is outside [0, C).
+import rowStats from '../../shaders/row_max_sum_exp.wgsl';
 import kernel from '../../shaders/log_softmax_nll.wgsl';
 import mean from '../../shaders/nll_mean.wgsl';
 import { defineOp, type CpuTensor } from './op';
 import { checkClassification, validLabel } from './nll-loss';
 
-const code = `${kernel}\n${mean}`;
+const code = `${kernel}\n${rowStats}\n${mean}`;
 
 
 /** Row b of logits as m (the row's maximum) and log(sum(exp(x - m))): log_softmax = x - m - logSum. */
