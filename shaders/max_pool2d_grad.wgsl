@@ -6,11 +6,14 @@
 // multiple of the kernel: MNIST's 2x2 pool), entry point `tiled` instead runs one invocation per
 // window, finds its argmax once and writes all of its taps; the gather would find each window's
 // argmax once per tap.
+// RELU_MASK (set by the fusion pass for relu_grad(x, max_pool2d_grad(x, dy)), x a relu output) zeroes
+// dx where x <= 0, as relu_grad would: the kernel reads x anyway, so the mask costs no extra pass.
 // Prepended with shaders/pool_window.wgsl (geometry, the input binding x and window_max()).
 @group(0) @binding(1) var<storage, read> dy: array<f32>;
 @group(0) @binding(2) var<storage, read_write> dx: array<f32>;
 
 override TOTAL: u32;  // input elements: N * C * H * W
+override RELU_MASK: bool = false;
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
@@ -36,7 +39,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
       }
     }
   }
-  dx[e] = acc;
+  dx[e] = select(0.0, acc, !RELU_MASK || x[e] > 0.0);
 }
 
 // One invocation per window [n, c, oh, ow]; TOTAL counts windows here. Each input element lies in
@@ -49,8 +52,9 @@ fn tiled(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups)
   let oh = (o / OW) % OH;
   let ow = o % OW;
   let plane = nc * H * W;
-  let best = window_max(plane, oh, ow).index;
-  let g = dy[o];
+  let found = window_max(plane, oh, ow);
+  let best = found.index;
+  let g = select(0.0, dy[o], !RELU_MASK || found.value > 0.0);
   for (var i = 0u; i < KH; i++) {
     let row = (oh * KH + i) * W + ow * KW;
     for (var j = 0u; j < KW; j++) {

@@ -10,8 +10,13 @@ const conv = (options: Conv2dOptions, bias = true) => (g: Graph, x: Tensor, w: T
 
 describe('conv2d', () => {
   it('forward matches the float64 reference on odd shapes, strides, padding and dilation', async () => {
-    // Batch 3, 5 channels, 13x11 images; output channels not a multiple of the 16-row tile.
-    const x = { shape: [3, 5, 13, 11] };
+    // Batch 3, 13x11 images; output channels not a multiple of the 16-row tile. 5 input channels take
+    // the kernel's taps-outer loop, 2 its walk in storage order (shaders/conv2d.wgsl).
+    for (const channels of [5, 2]) await forwardCases(channels);
+  });
+
+  async function forwardCases(channels: number): Promise<void> {
+    const x = { shape: [3, channels, 13, 11] };
     const cases: [Conv2dOptions, number, number, number][] = [
       [{}, 7, 3, 3],
       [{ padding: 1 }, 7, 3, 3],
@@ -23,11 +28,11 @@ describe('conv2d', () => {
       [{}, 33, 1, 1],
     ];
     for (const [options, co, kh, kw] of cases) {
-      const label = `conv2d ${JSON.stringify(options)} ${co}x5x${kh}x${kw}`;
-      await checkForward(conv(options), [x, { shape: [co, 5, kh, kw] }, { shape: [co] }], { label, rtol: 1e-4, atol: 1e-5 });
-      await checkForward(conv(options, false), [x, { shape: [co, 5, kh, kw] }], { label: `${label} without bias`, rtol: 1e-4, atol: 1e-5 });
+      const label = `conv2d ${JSON.stringify(options)} ${co}x${channels}x${kh}x${kw}`;
+      await checkForward(conv(options), [x, { shape: [co, channels, kh, kw] }, { shape: [co] }], { label, rtol: 1e-4, atol: 1e-5 });
+      await checkForward(conv(options, false), [x, { shape: [co, channels, kh, kw] }], { label: `${label} without bias`, rtol: 1e-4, atol: 1e-5 });
     }
-  });
+  }
 
   it('input, weight and bias gradients match finite differences', async () => {
     const cases: Conv2dOptions[] = [{}, { padding: 1, stride: 2 }, { dilation: 2, padding: 1 }, { stride: [1, 2], padding: [1, 0] }];

@@ -98,6 +98,15 @@ describe('dropout', () => {
     expect(dropoutScale(1)).to.equal(0);
   });
 
+  it('element and channel counts that are not a multiple of the 4 draws of a Philox block match the CPU reference', async () => {
+    for (const [shape, channelSize] of [[[4999], 1], [[3], 1], [[1, 5, 3, 3], 9], [[2, 3, 7], 7]] as [number[], number][]) {
+      const size = shape.reduce((a, b) => a * b, 1);
+      const { gpu, cpu } = await runDropout(nonzero(size, 3), [...shape], 2, { p: 0.5, channelSize });
+      expect(kept(gpu), `mask of ${JSON.stringify(shape)}, channel ${channelSize}`).to.deep.equal(kept(cpu));
+      expectClose(gpu, cpu, `dropout of ${JSON.stringify(shape)}`, 1e-6, 0);
+    }
+  });
+
   it('dropout2d zeroes whole channels (one draw per (n, c)), as the CPU reference', async () => {
     const [n, c, h, w] = [4, 6, 5, 7];
     const x = nonzero(n * c * h * w, 2);

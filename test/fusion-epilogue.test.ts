@@ -1,6 +1,7 @@
 // Epilogue fusion: conv2d and matmul with a relu (and matmul with a bias) against the float64
 // reference at shapes that do not fill their tiles; the rules that produce them (conv2d-relu,
-// matmul-bias, matmul-relu, and relu-grad-from-output, which frees the pre-activation) on small
+// matmul-bias, matmul-relu, max-pool2d-grad-relu, and relu-grad-from-output, which frees the
+// pre-activation) on small
 // training steps with gradients and an SGD update, compiled with fusion on and off.
 import { expect } from 'chai';
 import { Graph, optim, Program, Variable, type Tensor } from '../src/node';
@@ -9,10 +10,17 @@ import { scheduleStep } from '../src/graph/program';
 import { conv2dOp, type Conv2dForwardAttrs } from '../src/ops/conv2d';
 import { convAttrs, type Conv2dOptions } from '../src/ops/conv2d-geometry';
 import { matmulOp, type MatmulAttrs } from '../src/ops/matmul';
+import { maxPool2dGradOp, type MaxPool2dGradAttrs } from '../src/ops/max-pool2d-grad';
+import { pair, pool2dOutputShape, type Pool2dAttrs } from '../src/ops/pool2d-window';
 import { reluGradOp, reluOp } from '../src/ops/relu';
 import { checkForward } from './helpers/check-op';
 import { testDevice } from './helpers/device';
 import { expectClose, randomArray } from './helpers/numeric';
+
+/** Pool attributes as the op stores them, from the layer's kernel / stride / padding options. */
+const poolAttrs = (o: { kernel: number; stride?: number; padding?: number }): Pool2dAttrs => ({
+  kernel: pair(o.kernel), stride: pair(o.stride ?? o.kernel), padding: pair(o.padding ?? 0), dilation: pair(1),
+});
 
 type Flags = { transposeA: boolean; transposeB: boolean };
 const combos: Flags[] = [false, true].flatMap((transposeA) => [false, true].map((transposeB) => ({ transposeA, transposeB })));
@@ -86,6 +94,30 @@ describe('fusion: matmul and conv2d epilogues', () => {
     const reluGrads = result.ops.filter(isReluGrad);
     expect(reluGrads).to.have.length(2);
     for (const conv of convs) expect(reluGrads.some((rg) => rg.inputs.includes(conv)), `${conv} read by a relu_grad`).to.equal(true);
+  });
+
+  it('conv -> relu -> max_pool2d with gradients and SGD: relu_grad goes into the pool backward (tiled and overlapping windows)', async () => {
+    for (const pool of [{ kernel: 2 }, { kernel: 3, stride: 2, padding: 1 }]) {
+      const shapes = { w1: [7, 2, 3, 3], b1: [7] };
+      const result = await trainBothWays(shapes, [3, 2, 10, 9], (g, x, p) => g.maxPool2d(g.relu(g.conv2d(x, p['w1']!, p['b1']!)), pool.kernel, pool.stride, pool.padding));
+      expect(result.fused, JSON.stringify(pool)).to.be.lessThan(result.unfused);
+      const poolGrads = result.ops.filter((n) => n.op === maxPool2dGradOp);
+      expect(poolGrads.map((n) => (n.attrs as MaxPool2dGradAttrs).reluMask), JSON.stringify(pool)).to.deep.equal([true]);
+      expect(result.ops.filter((n) => n.op !== maxPool2dGradOp && isReluGrad(n)), 'no relu_grad of its own').to.have.length(0);
+    }
+  });
+
+  it('max_pool2d_grad with the relu mask matches the reference, zero and negative maxima included', async () => {
+    // Half the inputs are <= 0 (-1, -0 and 0 among them), so whole windows have a maximum <= 0.
+    const data = randomArray(2 * 3 * 7 * 8, 4, -1, 1).map((v, i) => (i % 11 === 0 ? 0 : i % 13 === 0 ? -0 : v));
+    for (const attrs of [{ kernel: 2 }, { kernel: 3, stride: 2, padding: 1 }]) {
+      const pooled = pool2dOutputShape('test', [2, 3, 7, 8], poolAttrs(attrs));
+      await checkForward(
+        (g, x, dy) => g.apply(maxPool2dGradOp, [g.relu(x), dy!], { ...poolAttrs(attrs), reluMask: true } satisfies MaxPool2dGradAttrs),
+        [{ shape: [2, 3, 7, 8], data }, { shape: pooled }],
+        { label: `pool grad + relu mask ${JSON.stringify(attrs)}` },
+      );
+    }
   });
 
   it('linear -> relu -> linear with gradients and SGD: same values, bias and relu in the matmul epilogues', async () => {

@@ -1,3 +1,6 @@
+import { expect } from 'chai';
+import { Graph } from '../src/node';
+import { sumOp } from '../src/ops/sum';
 import { checkForward, checkGradient } from './helpers/check-op';
 
 describe('reductions and views', () => {
@@ -21,6 +24,19 @@ describe('reductions and views', () => {
       await checkGradient((g, x) => g[op](x, [0, 2], true), [{ shape: [3, 4, 2] }]);
       await checkGradient((g, x) => g[op](x), [{ shape: [2, 5] }]);
     }
+  });
+
+  it('adjacent axes reduce as one node: sum over [0, 2, 3] of NCHW (a conv bias gradient) is two reductions', async () => {
+    for (const op of ['sum', 'mean', 'max'] as const) {
+      for (const axes of [[0, 2, 3], [1, 2], [0, 1, 2, 3], [2, 3]]) {
+        await checkForward((g, x) => g[op](x, axes, true), [{ shape: [3, 4, 5, 6] }], { label: `${op}(${JSON.stringify(axes)})` });
+      }
+      await checkGradient((g, x) => g[op](x, [0, 2, 3]), [{ shape: [2, 3, 2, 3] }]);
+    }
+    const g = new Graph();
+    const y = g.sum(g.input('x', [3, 4, 5, 6]), [0, 2, 3]);
+    expect(y.shape).to.deep.equal([4]);
+    expect(g.nodes.filter((n) => n.op === sumOp).map((n) => n.inputs[0]!.shape)).to.deep.equal([[3, 4, 30], [3, 4, 1, 1]]);
   });
 
   it('reshape and flatten are views with gradients', async () => {

@@ -1,4 +1,4 @@
-// Dropout driven by Philox on the GPU. Inputs: x (f32, any shape) and step (i32 [1], a counter the
+// Dropout driven by Philox on the GPU (four draws per Philox block). Inputs: x (f32, any shape) and step (i32 [1], a counter the
 // layer advances once per training step). The keep mask is a pure function of (key, step, element),
 // so nothing is stored between forward and backward: the gradient is this same op applied to dy,
 // which regenerates the forward's mask (effects such as the step's counter_add run after every value
@@ -60,7 +60,7 @@ export const dropoutOp = defineOp<DropoutAttrs>({
     // Key, threshold and scale go in a uniform rather than override constants, so every dropout
     // layer of one shape shares a pipeline.
     const params = Uint32Array.of(attrs.key0, attrs.key1, dropoutThreshold(attrs.p), new Uint32Array(Float32Array.of(dropoutScale(attrs.p)).buffer)[0]!, attrs.p === 1 ? 1 : 0, 0, 0, 0);
-    return [{ code, constants: { N: n, CHANNEL: attrs.channelSize }, bindings: [{ input: 0 }, { input: 1 }, { output: true }, { uniform: params }], workgroups: dispatch1d(n) }];
+    return [{ code, constants: { N: n, CHANNEL: attrs.channelSize }, bindings: [{ input: 0 }, { input: 1 }, { output: true }, { uniform: params }], workgroups: dispatch1d(Math.ceil(n / attrs.channelSize / 4)) }];
   },
   // dx = dy * mask / (1 - p) with the forward's mask, regenerated from the same key and step.
   grad: ({ inputs: [, step], attrs, dy }) => [dropout(dy, step!, attrs), null],
@@ -70,9 +70,10 @@ export const dropoutOp = defineOp<DropoutAttrs>({
     const stepWord = step!.data[0]! >>> 0;
     const block = new Uint32Array(4);
     const data = new Float64Array(x!.data.length);
+    // Draw j is word j % 4 of the Philox block at counter (j / 4, step, 0, 0).
     for (let j = 0; j * attrs.channelSize < data.length; j++) {
-      philox4x32([j, stepWord, 0, 0], [attrs.key0, attrs.key1], block);
-      if (attrs.p === 1 || block[0]! < threshold) continue;
+      if (j % 4 === 0) philox4x32([j / 4, stepWord, 0, 0], [attrs.key0, attrs.key1], block);
+      if (attrs.p === 1 || block[j % 4]! < threshold) continue;
       for (let i = j * attrs.channelSize; i < (j + 1) * attrs.channelSize; i++) data[i] = x!.data[i]! * scale;
     }
     return { shape: out.shape, dtype: 'f32', data };

@@ -10,7 +10,15 @@ import { pool2dConstants, pool2dOutputShape, windowArgmax, type Pool2dAttrs } fr
 
 const code = `${window}\n${kernel}`;
 
-export const maxPool2dGradOp = defineOp<Pool2dAttrs>({
+export interface MaxPool2dGradAttrs extends Pool2dAttrs {
+  /**
+   * dx where x > 0, else 0: relu_grad(x, max_pool2d_grad(x, dy)) in one kernel, for x a relu output.
+   * Set by the fusion pass (src/graph/fusion/pool-grad-relu.ts).
+   */
+  reluMask?: boolean;
+}
+
+export const maxPool2dGradOp = defineOp<MaxPool2dGradAttrs>({
   name: 'max_pool2d_grad',
   infer([x, dy], attrs) {
     if (x!.dtype !== 'f32' || dy!.dtype !== 'f32') throw new ShapeError(`max_pool2d_grad: x and dy must be f32, got ${x!.dtype} and ${dy!.dtype}`);
@@ -26,7 +34,8 @@ export const maxPool2dGradOp = defineOp<Pool2dAttrs>({
     return [{
       code,
       entryPoint: tilesExactly(constants) ? 'tiled' : 'main',
-      constants: { ...constants, TOTAL: invocations },
+      label: attrs.reluMask ? 'max_pool2d_grad+relu_grad' : 'max_pool2d_grad',
+      constants: { ...constants, TOTAL: invocations, RELU_MASK: attrs.reluMask ? 1 : 0 },
       bindings: [{ input: 0 }, { input: 1 }, { output: true }],
       workgroups: dispatch1d(invocations),
     }];
@@ -44,6 +53,7 @@ export const maxPool2dGradOp = defineOp<Pool2dAttrs>({
         }
       }
     }
+    if (attrs.reluMask) dx.forEach((v, i) => (dx[i] = x!.data[i]! > 0 ? v : 0));
     return { shape: x!.shape, dtype: 'f32', data: dx };
   },
 });

@@ -65,8 +65,25 @@ export function reduceAxes(op: OpDef<ReduceAttrs>, x: Tensor, axes: Axes, keepdi
     const flat = x.graph.apply(op, [reshape(x, [sizeOf(x.shape)])], { axis: 0, keepdims: false });
     return keepdims ? reshape(flat, x.shape.map(() => 1)) : flat;
   }
+  // Adjacent axes reduce as one (a view merges them): sum over [0, 2, 3] of NCHW is two nodes, not three.
   let y = x;
-  for (const axis of [...list].sort((a, b) => b - a)) y = x.graph.apply(op, [y], { axis, keepdims: true });
+  for (const [first, last] of axisRuns(list)) {
+    const merged = [...y.shape.slice(0, first), sizeOf(y.shape.slice(first, last + 1)), ...y.shape.slice(last + 1)];
+    const reduced = x.graph.apply(op, [last > first ? reshape(y, merged) : y], { axis: first, keepdims: true });
+    y = last > first ? reshape(reduced, y.shape.map((d, i) => (i >= first && i <= last ? 1 : d))) : reduced;
+  }
   if (keepdims) return y;
   return reshape(y, x.shape.filter((_, i) => !list.includes(i)));
+}
+
+/** Runs of consecutive axes [first, last], highest run first, so earlier axis numbers stay valid. */
+function axisRuns(axes: readonly number[]): [number, number][] {
+  const sorted = [...axes].sort((a, b) => b - a);
+  const runs: [number, number][] = [];
+  for (const axis of sorted) {
+    const run = runs[runs.length - 1];
+    if (run && run[0] === axis + 1) run[0] = axis;
+    else runs.push([axis, axis]);
+  }
+  return runs;
 }

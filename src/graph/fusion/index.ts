@@ -5,13 +5,14 @@ import type { Tensor } from '../tensor';
 import { elementwiseChain } from './elementwise-chain';
 import { conv2dRelu, matmulBias, matmulRelu } from './epilogue';
 import { logSoftmaxNllGradRule, logSoftmaxNllRule } from './log-softmax-nll';
+import { poolGradRelu } from './pool-grad-relu';
 import { reluGradFromOutput } from './relu-grad-from-output';
 import type { FusionRule } from './rule';
 import { sweep, type FusedSchedule } from './sweep';
 
 const CANONICAL_RULES: FusionRule[] = [logSoftmaxNllGradRule, reluGradFromOutput];
 // elementwiseChain stays last: it would otherwise turn an epilogue's add or relu into a chain first.
-const FUSING_RULES: FusionRule[] = [logSoftmaxNllRule, conv2dRelu, matmulBias, matmulRelu, elementwiseChain];
+const FUSING_RULES: FusionRule[] = [logSoftmaxNllRule, conv2dRelu, matmulBias, matmulRelu, poolGradRelu, elementwiseChain];
 
 /** Rewrites a step; `outputs` are the tensors the caller fetches, returned as what now computes them. */
 export function fuse(schedule: readonly Tensor[], outputs: readonly Tensor[]): FusedSchedule {
