@@ -16,6 +16,9 @@ override PH: u32;
 override PW: u32;
 override DH: u32;
 override DW: u32;
+// The windows tile the input exactly (stride = kernel, no padding or dilation, no remainder: MNIST's
+// 2x2 pool): no tap can fall outside, and window_max() drops its bounds checks.
+override TILED: bool = false;
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 
@@ -27,6 +30,7 @@ struct WindowMax {
 // Maximum of window (oh, ow) of the plane starting at x[plane]: the first maximum in row-major tap
 // order, as PyTorch picks it (a later tap must be strictly greater to replace it).
 fn window_max(plane: u32, oh: u32, ow: u32) -> WindowMax {
+  if (TILED) { return window_max_tiled(plane, oh, ow); }
   var best = WindowMax(0.0, -1);
   let h0 = i32(oh * SH) - i32(PH);
   let w0 = i32(ow * SW) - i32(PW);
@@ -39,6 +43,20 @@ fn window_max(plane: u32, oh: u32, ow: u32) -> WindowMax {
       let at = ih * i32(W) + iw;
       let v = x[plane + u32(at)];
       if (best.index < 0 || v > best.value) { best = WindowMax(v, at); }
+    }
+  }
+  return best;
+}
+
+// window_max() of a window known to lie inside the image, with the same tap order and tie rule.
+fn window_max_tiled(plane: u32, oh: u32, ow: u32) -> WindowMax {
+  let origin = oh * KH * W + ow * KW;
+  var best = WindowMax(x[plane + origin], i32(origin));
+  for (var i = 0u; i < KH; i++) {
+    for (var j = 0u; j < KW; j++) {
+      let at = origin + i * W + j;
+      let v = x[plane + at];
+      if (v > best.value) { best = WindowMax(v, i32(at)); }
     }
   }
   return best;

@@ -6,7 +6,7 @@ import kernel from '../../shaders/max_pool2d_grad.wgsl';
 import { fmt, sameShape, ShapeError } from '../graph/shape';
 import type { Tensor } from '../graph/tensor';
 import { defineOp, dispatch1d } from './op';
-import { pool2dConstants, pool2dOutputShape, windowArgmax, type Pool2dAttrs } from './pool2d-window';
+import { pool2dConstants, pool2dOutputShape, tilesExactly, windowArgmax, type Pool2dAttrs } from './pool2d-window';
 
 const code = `${window}\n${kernel}`;
 
@@ -35,7 +35,7 @@ export const maxPool2dGradOp = defineOp<MaxPool2dGradAttrs>({
       code,
       entryPoint: tilesExactly(constants) ? 'tiled' : 'main',
       label: attrs.reluMask ? 'max_pool2d_grad+relu_grad' : 'max_pool2d_grad',
-      constants: { ...constants, TOTAL: invocations, RELU_MASK: attrs.reluMask ? 1 : 0 },
+      constants: { ...constants, TOTAL: invocations, RELU_MASK: attrs.reluMask ? 1 : 0, TILED: tilesExactly(constants) ? 1 : 0 },
       bindings: [{ input: 0 }, { input: 1 }, { output: true }],
       workgroups: dispatch1d(invocations),
     }];
@@ -57,12 +57,6 @@ export const maxPool2dGradOp = defineOp<MaxPool2dGradAttrs>({
     return { shape: x!.shape, dtype: 'f32', data: dx };
   },
 });
-
-/** Windows that cover the input exactly once each (stride = kernel, no padding or dilation, no remainder). */
-function tilesExactly(c: Record<string, number>): boolean {
-  const { H, W, OH, OW, KH, KW, SH, SW, PH, PW, DH, DW } = c as Record<string, number>;
-  return SH === KH && SW === KW && PH === 0 && PW === 0 && DH === 1 && DW === 1 && H === OH! * KH && W === OW! * KW;
-}
 
 export function maxPool2dGrad(x: Tensor, dy: Tensor, attrs: Pool2dAttrs): Tensor {
   return x.graph.apply(maxPool2dGradOp, [x, dy], attrs);

@@ -8,7 +8,7 @@ import { fmt, ShapeError } from '../graph/shape';
 import type { Tensor } from '../graph/tensor';
 import { maxPool2dGrad } from './max-pool2d-grad';
 import { defineOp, dispatch1d } from './op';
-import { pair, pool2dConstants, pool2dOutputShape, windowArgmax, type Pool2dAttrs, type Size2 } from './pool2d-window';
+import { pair, pool2dConstants, pool2dOutputShape, tilesExactly, windowArgmax, type Pool2dAttrs, type Size2 } from './pool2d-window';
 
 const code = `${window}\n${kernel}`;
 
@@ -19,9 +19,10 @@ export const maxPool2dOp = defineOp<Pool2dAttrs>({
     return { shape: pool2dOutputShape('max_pool2d', x!.shape, attrs), dtype: 'f32' };
   },
   lower(node, attrs) {
+    const constants = pool2dConstants(node.inputs[0]!.shape, node.shape, attrs);
     return [{
       code,
-      constants: { ...pool2dConstants(node.inputs[0]!.shape, node.shape, attrs), TOTAL: node.size },
+      constants: { ...constants, TOTAL: node.size, TILED: tilesExactly(constants) ? 1 : 0 },
       bindings: [{ input: 0 }, { output: true }],
       workgroups: dispatch1d(node.size),
     }];

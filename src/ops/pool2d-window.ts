@@ -53,6 +53,12 @@ export function pool2dConstants(input: Shape, output: Shape, { kernel, stride, p
   };
 }
 
+/** Windows that cover the input exactly once each (stride = kernel, no padding or dilation, no remainder). */
+export function tilesExactly(c: Record<string, number>): boolean {
+  const { H, W, OH, OW, KH, KW, SH, SW, PH, PW, DH, DW } = c as Record<string, number>;
+  return SH === KH && SW === KW && PH === 0 && PW === 0 && DH === 1 && DW === 1 && H === OH! * KH && W === OW! * KW;
+}
+
 /**
  * Index within its plane (ih * W + iw) of the maximum of window (oh, ow) of the plane starting at
  * data[plane], or -1 when every tap is padding. Mirrors window_max() in shaders/pool_window.wgsl.

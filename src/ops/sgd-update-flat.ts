@@ -8,7 +8,7 @@ import { fmt, sameShape, ShapeError } from '../graph/shape';
 import type { PackLayout } from '../graph/variable-pack';
 import { NO_VALUE } from './effect';
 import { defineOp, dispatch1d, type CpuTensor, type KernelCall } from './op';
-import { sgdUpdateOp, type SgdAttrs } from './sgd-update';
+import { SGD_PER_INVOCATION, sgdUpdateOp, type SgdAttrs } from './sgd-update';
 
 export interface SgdFlatAttrs extends SgdAttrs {
   /** Number of parameters n: the inputs are p_1..p_n, g_1..g_n, hyper, then v_1..v_n with momentum. */
@@ -49,7 +49,7 @@ export const sgdUpdateFlatOp = defineOp<SgdFlatAttrs>({
         entryPoint: momentum ? 'momentum' : 'plain',
         constants: momentum ? { N: n, NESTEROV: nesterov ? 1 : 0 } : ({ N: n } as Record<string, number>),
         bindings: [{ span: spans.params }, { span: spans.grads }, { input: 2 * count }, ...(momentum ? [{ span: spans.velocities }] : [])],
-        workgroups: dispatch1d(n),
+        workgroups: dispatch1d(Math.ceil(n / SGD_PER_INVOCATION)),
       },
     ];
   },

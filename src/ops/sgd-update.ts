@@ -4,6 +4,9 @@ import type { Tensor } from '../graph/tensor';
 import { NO_VALUE } from './effect';
 import { defineOp, dispatch1d, type KernelCall } from './op';
 
+/** Elements each invocation of shaders/sgd_update.wgsl updates (its PER). */
+export const SGD_PER_INVOCATION = 4;
+
 export interface SgdAttrs {
   nesterov: boolean;
 }
@@ -28,7 +31,7 @@ export const sgdUpdateOp = defineOp<SgdAttrs>({
         entryPoint: momentum ? 'momentum' : 'plain',
         constants,
         bindings: momentum ? [{ input: 0 }, { input: 1 }, { input: 2 }, { input: 3 }] : [{ input: 0 }, { input: 1 }, { input: 2 }],
-        workgroups: dispatch1d(n),
+        workgroups: dispatch1d(Math.ceil(n / SGD_PER_INVOCATION)),
       },
     ];
   },
