@@ -2,7 +2,8 @@
 // plus bias (then max(., 0) when RELU is set), where pixels runs over (n, oh, ow) and im2col is never
 // built: each invocation gathers the 8 input values of its 8 output pixels for each k = (ci, kh, kw)
 // straight from x (NCHW).
-// The register tile (16 output channels x 8 pixels) and its store come from shaders/gemm_tile.wgsl,
+// The register tile (16 output channels x 8 pixels) comes from shaders/gemm_rows.wgsl (or its subgroup
+// twin) and its store from shaders/gemm_tile.wgsl,
 // the geometry overrides from shaders/conv_geometry.wgsl, inputTaps() and gatherTaps() from
 // shaders/conv_gather.wgsl.
 //
@@ -36,11 +37,15 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let idx = flatIndex(gid, groups);
   let pixels = B * OH * OW;
   let colTiles = (pixels + TILE_N - 1u) / TILE_N;
-  if (idx >= colTiles * ((CO + TILE_M - 1u) / TILE_M)) { return; }
+  let tiles = colTiles * ((CO + TILE_M - 1u) / TILE_M);
+  // No early return past the last tile: every invocation runs (those past the end on the last tile,
+  // storing nothing), so a subgroup shares its loads with all lanes present (shaders/gemm_rows_subgroup.wgsl).
+  let live = idx < tiles;
+  let tile = min(idx, tiles - 1u);
   // Neighbouring invocations take neighbouring pixels of the same output channels.
-  let row0 = (idx / colTiles) * TILE_M;
-  let p0 = (idx % colTiles) * TILE_N;
-  let ra = tileRows(row0, CO, C * KH * KW);
+  let row0 = (tile / colTiles) * TILE_M;
+  let p0 = (tile % colTiles) * TILE_N;
+  let ra = tileRows(row0, CO, C * KH * KW, tile / colTiles, idx % 4u);
 
   // The tile's 8 pixels (clamped to the last; the duplicates are not stored).
   let lanes = vec4<u32>(0u, 1u, 2u, 3u);
@@ -61,6 +66,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   var acc: Acc;
   let hw = i32(H * W);
   if (C < CHANNELS_INNER_FROM) {
+    // Too few k for shared loads to pay for the check that picks them.
     var k = 0u;
     for (var ci = 0u; ci < C; ci++) {
       let channel = i32(ci) * hw;
@@ -68,7 +74,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
         for (var kw = 0u; kw < KW; kw++) {
           let ta = inputTaps(basea, iha, iwa, kh, kw);
           let tb = inputTaps(baseb, ihb, iwb, kh, kw);
-          accumulateTile(&acc, ra, k, gatherTaps(ta, channel), gatherTaps(tb, channel));
+          accumulateOwn(&acc, ra, k, gatherTaps(ta, channel), gatherTaps(tb, channel));
           k++;
         }
       }
@@ -81,10 +87,18 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
         // weight[co, ci, kh, kw] is at ra[co] + ci*KH*KW + kh*KW + kw.
         var o = kh * KW + kw;
         var off = 0;
-        for (var ci = 0u; ci < C; ci++) {
-          accumulateTile(&acc, ra, o, gatherTaps(ta, off), gatherTaps(tb, off));
-          o += KH * KW;
-          off += hw;
+        if (sharesRows(ra)) {
+          for (var ci = 0u; ci < C; ci++) {
+            accumulateShared(&acc, ra, o, gatherTaps(ta, off), gatherTaps(tb, off));
+            o += KH * KW;
+            off += hw;
+          }
+        } else {
+          for (var ci = 0u; ci < C; ci++) {
+            accumulateOwn(&acc, ra, o, gatherTaps(ta, off), gatherTaps(tb, off));
+            o += KH * KW;
+            off += hw;
+          }
         }
       }
     }
@@ -101,5 +115,5 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   cols.col0 = na * (CO * ohw) + qa;
   cols.col1 = nb * (CO * ohw) + qb;
   cols.count = min(TILE_N, pixels - p0);
-  storeTile(&acc, row0, CO, ohw, cols);
+  if (live) { storeTile(&acc, row0, CO, ohw, cols); }
 }

@@ -42,11 +42,15 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let idx = flatIndex(gid, groups);
   let pixels = B * H * W;
   let colTiles = (pixels + TILE_N - 1u) / TILE_N;
-  if (idx >= colTiles * ((C + TILE_M - 1u) / TILE_M)) { return; }
-  let row0 = (idx / colTiles) * TILE_M;
-  let p0 = (idx % colTiles) * TILE_N;
+  let tiles = colTiles * ((C + TILE_M - 1u) / TILE_M);
+  // No early return past the last tile: every invocation runs (those past the end on the last tile,
+  // storing nothing), so a subgroup shares its loads with all lanes present (shaders/gemm_rows_subgroup.wgsl).
+  let live = idx < tiles;
+  let tile = min(idx, tiles - 1u);
+  let row0 = (tile / colTiles) * TILE_M;
+  let p0 = (tile % colTiles) * TILE_N;
   let kk = KH * KW;
-  let ra = tileRows(row0, C, kk);
+  let ra = tileRows(row0, C, kk, tile / colTiles, idx % 4u);
 
   let lanes = vec4<u32>(0u, 1u, 2u, 3u);
   let pa = min(vec4<u32>(p0) + lanes, vec4<u32>(pixels - 1u));
@@ -69,9 +73,16 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
       let tb = taps(nb, ihb, iwb, kh, kw);
       // weight[co, ci, kh, kw] is at ra[ci] + co*C*KH*KW + kh*KW + kw.
       var o = kh * KW + kw;
-      for (var co = 0; co < i32(CO); co++) {
-        accumulateTile(&acc, ra, o, gather(ta, co * ohw), gather(tb, co * ohw));
-        o += C * kk;
+      if (sharesRows(ra)) {
+        for (var co = 0; co < i32(CO); co++) {
+          accumulateShared(&acc, ra, o, gather(ta, co * ohw), gather(tb, co * ohw));
+          o += C * kk;
+        }
+      } else {
+        for (var co = 0; co < i32(CO); co++) {
+          accumulateOwn(&acc, ra, o, gather(ta, co * ohw), gather(tb, co * ohw));
+          o += C * kk;
+        }
       }
     }
   }
@@ -81,5 +92,5 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   cols.col0 = na * (C * hw) + qa;
   cols.col1 = nb * (C * hw) + qb;
   cols.count = min(TILE_N, pixels - p0);
-  storeTile(&acc, row0, C, hw, cols);
+  if (live) { storeTile(&acc, row0, C, hw, cols); }
 }

@@ -20,19 +20,68 @@ override RANGES: u32 = 1u;
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 
+// An output pixel (n, oh, ow) of the walk over this split's range.
+struct Walk {
+  n: u32,
+  oh: u32,
+  ow: u32,
+}
+
+fn advance(w: ptr<function, Walk>) {
+  (*w).ow++;
+  if ((*w).ow == OW) {
+    (*w).ow = 0u;
+    (*w).oh++;
+    if ((*w).oh == OH) {
+      (*w).oh = 0u;
+      (*w).n++;
+    }
+  }
+}
+
+// Where dy[n, co, oh, ow] is, relative to row co of the GEMM's left operand.
+fn dyOffset(w: Walk) -> u32 {
+  return w.n * CO * OH * OW + w.oh * OW + w.ow;
+}
+
+// The tile's 8 taps: their offsets in x from the window origin, and their row and column shifts.
+struct TapColumns {
+  offa: vec4<i32>,
+  offb: vec4<i32>,
+  dha: vec4<i32>,
+  dhb: vec4<i32>,
+  dwa: vec4<i32>,
+  dwb: vec4<i32>,
+}
+
+// The input values under the tile's 8 taps for output pixel w.
+fn pixelValues(c: TapColumns, w: Walk) -> array<vec4<f32>, 2> {
+  let ih = i32(w.oh * SH);
+  let iw = i32(w.ow * SW);
+  let pix = vec4<i32>(i32(w.n * C * H * W) + ih * i32(W) + iw);
+  return array<vec4<f32>, 2>(
+    gatherInput(pix + c.offa, vec4<i32>(ih) + c.dha, vec4<i32>(iw) + c.dwa),
+    gatherInput(pix + c.offb, vec4<i32>(ih) + c.dhb, vec4<i32>(iw) + c.dwb),
+  );
+}
+
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let idx = flatIndex(gid, groups);
   let taps = C * KH * KW;
   let colTiles = (taps + TILE_N - 1u) / TILE_N;
   let tiles = colTiles * ((CO + TILE_M - 1u) / TILE_M);
-  if (idx >= tiles * SPLITS) { return; }
-  let split = idx / tiles;
-  let tile = idx % tiles;
+  // No early return past the last tile: every invocation runs (those past the end on the last tile,
+  // storing nothing), so a subgroup shares its loads with all lanes present (shaders/gemm_rows_subgroup.wgsl).
+  let live = idx < tiles * SPLITS;
+  let clamped = min(idx, tiles * SPLITS - 1u);
+  let split = clamped / tiles;
+  let tile = clamped % tiles;
   let row0 = (tile / colTiles) * TILE_M;
   let q0 = (tile % colTiles) * TILE_N;
   let ohw = OH * OW;
-  let ra = tileRows(row0, CO, ohw);
+  // Lanes that share rows and a split share their loads: the key is (split, row tile).
+  let ra = tileRows(row0, CO, ohw, clamped / colTiles, idx % 4u);
 
   // The tile's 8 taps (ci, kh, kw), clamped to the last: their offsets in x relative to the window
   // origin (n, 0, oh*SH, ow*SW), and their row and column shifts for the padding checks.
@@ -52,25 +101,20 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let chunk = (total + RANGES - 1u) / RANGES;
   let k0 = min(split * chunk, total);
   let k1 = min(k0 + chunk, total);
-  var n = k0 / ohw;
-  var oh = (k0 % ohw) / OW;
-  var ow = k0 % OW;
+  var w = Walk(k0 / ohw, (k0 % ohw) / OW, k0 % OW);
+  let c = TapColumns(offa, offb, dha, dhb, dwa, dwb);
   var acc: Acc;
-  for (var k = k0; k < k1; k++) {
-    let ih = i32(oh * SH);
-    let iw = i32(ow * SW);
-    let pix = i32(n * C * H * W) + ih * i32(W) + iw;
-    let y0 = gatherInput(vec4<i32>(pix) + offa, vec4<i32>(ih) + dha, vec4<i32>(iw) + dwa);
-    let y1 = gatherInput(vec4<i32>(pix) + offb, vec4<i32>(ih) + dhb, vec4<i32>(iw) + dwb);
-    accumulateTile(&acc, ra, n * CO * ohw + oh * OW + ow, y0, y1);
-    ow++;
-    if (ow == OW) {
-      ow = 0u;
-      oh++;
-      if (oh == OH) {
-        oh = 0u;
-        n++;
-      }
+  if (sharesRows(ra)) {
+    for (var k = k0; k < k1; k++) {
+      let y = pixelValues(c, w);
+      accumulateShared(&acc, ra, dyOffset(w), y[0], y[1]);
+      advance(&w);
+    }
+  } else {
+    for (var k = k0; k < k1; k++) {
+      let y = pixelValues(c, w);
+      accumulateOwn(&acc, ra, dyOffset(w), y[0], y[1]);
+      advance(&w);
     }
   }
 
@@ -79,5 +123,5 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   cols.col0 = vec4<u32>(split * CO * taps) + qa;
   cols.col1 = vec4<u32>(split * CO * taps) + qb;
   cols.count = min(TILE_N, taps - q0);
-  storeTile(&acc, row0, CO, taps, cols);
+  if (live) { storeTile(&acc, row0, CO, taps, cols); }
 }

@@ -29,9 +29,25 @@ fn in_offset(i: u32, k: u32) -> u32 {
 
 {{SNIPPET}}
 
+// Element i of the output.
+fn map_at(i: u32) -> f32 {
+  return op({{ARGS}});
+}
+
+// Each invocation maps PER consecutive elements, written out straight (software adapters do not
+// unroll loops): there the cost of an invocation dwarfs one element's (relu_grad over MNIST's conv1
+// activation: 22 ms with one element per invocation on SwiftShader).
+const PER = 4u;
+
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = gid.x + gid.y * groups.x * 64u;
-  if (i >= N) { return; }
-  out[i] = op({{ARGS}});
+  let i = (gid.x + gid.y * groups.x * 64u) * PER;
+  if (i + PER <= N) {
+    out[i] = map_at(i);
+    out[i + 1u] = map_at(i + 1u);
+    out[i + 2u] = map_at(i + 2u);
+    out[i + 3u] = map_at(i + 3u);
+    return;
+  }
+  for (var j = i; j < N; j++) { out[j] = map_at(j); }
 }

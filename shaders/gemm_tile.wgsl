@@ -1,7 +1,9 @@
 // The register tile shared by the implicit-GEMM kernels (conv2d forward, input gradient, weight
 // gradient): one invocation computes a 16 x 8 block of an output matrix whose 16 rows are read from
 // the storage buffer `a` (declared by the kernel that includes this snippet) and whose 8 columns
-// the kernel gathers itself, k by k, into two vec4s. Writes go to the kernel's `out`.
+// the kernel gathers itself, k by k, into two vec4s. Writes go to the kernel's `out`. The rows come
+// from a rows snippet that goes first in the module (shaders/gemm_rows.wgsl or its subgroup twin,
+// see src/ops/gemm-dispatch.ts).
 //
 // The layout follows shaders/matmul.wgsl, and for the same reasons: no workgroup memory (barriers are
 // slow on software adapters), every row written out by hand (SwiftShader does not unroll loops, and
@@ -10,52 +12,6 @@
 
 const TILE_M = 16u;
 const TILE_N = 8u;
-
-// Row r of the block, columns 0-3 at [2r], columns 4-7 at [2r + 1].
-alias Acc = array<vec4<f32>, 32>;
-
-// Offsets in `a` of the block's 16 rows (clamped to row `rows - 1`), each `stride` apart.
-fn tileRows(row0: u32, rows: u32, stride: u32) -> array<u32, 16> {
-  var ra: array<u32, 16>;
-  let last = rows - 1u;
-  ra[0] = min(row0, last) * stride;
-  ra[1] = min(row0 + 1u, last) * stride;
-  ra[2] = min(row0 + 2u, last) * stride;
-  ra[3] = min(row0 + 3u, last) * stride;
-  ra[4] = min(row0 + 4u, last) * stride;
-  ra[5] = min(row0 + 5u, last) * stride;
-  ra[6] = min(row0 + 6u, last) * stride;
-  ra[7] = min(row0 + 7u, last) * stride;
-  ra[8] = min(row0 + 8u, last) * stride;
-  ra[9] = min(row0 + 9u, last) * stride;
-  ra[10] = min(row0 + 10u, last) * stride;
-  ra[11] = min(row0 + 11u, last) * stride;
-  ra[12] = min(row0 + 12u, last) * stride;
-  ra[13] = min(row0 + 13u, last) * stride;
-  ra[14] = min(row0 + 14u, last) * stride;
-  ra[15] = min(row0 + 15u, last) * stride;
-  return ra;
-}
-
-// One k: a[ra[r] + o] for the 16 rows times the 8 gathered column values y0, y1.
-fn accumulateTile(acc: ptr<function, Acc>, ra: array<u32, 16>, o: u32, y0: vec4<f32>, y1: vec4<f32>) {
-  let x0 = a[ra[0] + o]; (*acc)[0] += x0 * y0; (*acc)[1] += x0 * y1;
-  let x1 = a[ra[1] + o]; (*acc)[2] += x1 * y0; (*acc)[3] += x1 * y1;
-  let x2 = a[ra[2] + o]; (*acc)[4] += x2 * y0; (*acc)[5] += x2 * y1;
-  let x3 = a[ra[3] + o]; (*acc)[6] += x3 * y0; (*acc)[7] += x3 * y1;
-  let x4 = a[ra[4] + o]; (*acc)[8] += x4 * y0; (*acc)[9] += x4 * y1;
-  let x5 = a[ra[5] + o]; (*acc)[10] += x5 * y0; (*acc)[11] += x5 * y1;
-  let x6 = a[ra[6] + o]; (*acc)[12] += x6 * y0; (*acc)[13] += x6 * y1;
-  let x7 = a[ra[7] + o]; (*acc)[14] += x7 * y0; (*acc)[15] += x7 * y1;
-  let x8 = a[ra[8] + o]; (*acc)[16] += x8 * y0; (*acc)[17] += x8 * y1;
-  let x9 = a[ra[9] + o]; (*acc)[18] += x9 * y0; (*acc)[19] += x9 * y1;
-  let x10 = a[ra[10] + o]; (*acc)[20] += x10 * y0; (*acc)[21] += x10 * y1;
-  let x11 = a[ra[11] + o]; (*acc)[22] += x11 * y0; (*acc)[23] += x11 * y1;
-  let x12 = a[ra[12] + o]; (*acc)[24] += x12 * y0; (*acc)[25] += x12 * y1;
-  let x13 = a[ra[13] + o]; (*acc)[26] += x13 * y0; (*acc)[27] += x13 * y1;
-  let x14 = a[ra[14] + o]; (*acc)[28] += x14 * y0; (*acc)[29] += x14 * y1;
-  let x15 = a[ra[15] + o]; (*acc)[30] += x15 * y0; (*acc)[31] += x15 * y1;
-}
 
 // Where the block's columns go: out[row * rowStride + col[j]] for the first `count` columns.
 struct TileColumns {

@@ -14,6 +14,10 @@
 // variant reading B as vec4 when N % 4 == 0 measured 5-10% slower there, so there is one kernel for
 // every shape and layout.
 //
+// The loads of op(A) and the accumulators come from a rows snippet placed first in the module:
+// shaders/gemm_rows.wgsl, or shaders/gemm_rows_subgroup.wgsl, which shares the loads of A across a
+// subgroup (src/ops/gemm-dispatch.ts offers both).
+//
 // Epilogue (set by the fusion pass): HAS_BIAS adds bias[n] to every row of C, then RELU takes
 // max(., 0), both on the accumulators before the store, so C is written once.
 
@@ -38,14 +42,11 @@ const TN = 8u;
 // [N]; without a bias, b is bound here again and never read.
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 
-// Row r of the tile, columns 0-3 at [2r], columns 4-7 at [2r + 1].
-alias Acc = array<vec4<f32>, 32>;
-
 struct Tile {
   row0: u32,
   col0: u32,
-  // Offset of op(A)[row0 + r, 0] for each row (clamped to M - 1); op(A)[m, k] is at ra[r] + k * ak.
-  ra: array<u32, 16>,
+  // op(A)[m, k] is at m * am + k * ak.
+  am: u32,
   ak: u32,
   // Offsets of op(B)[0, col0 + j] for j = 0..7 (clamped to N - 1); op(B)[k, n] is at cb + k * bk.
   cb0: vec4<u32>,
@@ -62,60 +63,23 @@ fn tileCount() -> u32 {
   return ((M + TM - 1u) / TM) * ((N + TN - 1u) / TN);
 }
 
-// Here and in accumulate() and store(), rows are written out one by one: SwiftShader's JIT does not
-// unroll loops, and a single dynamically indexed access to an array keeps the whole array in memory
-// instead of registers (store() as a loop over the accumulators measured about 35% slower).
+// In store() (and in the rows snippet's accumulate functions), rows are written out one by one:
+// SwiftShader's JIT does not unroll loops, and a single dynamically indexed access to an array keeps
+// the whole array in memory instead of registers (store() as a loop measured about 35% slower).
 fn tileOf(idx: u32) -> Tile {
   let colTiles = (N + TN - 1u) / TN;
   var t: Tile;
   t.row0 = (idx / colTiles) * TM;
   t.col0 = (idx % colTiles) * TN;
   // Element strides of the operands as stored: A is [M,K] or [K,M], B is [K,N] or [N,K].
-  let am = select(K, 1u, TRANS_A);
+  t.am = select(K, 1u, TRANS_A);
   t.ak = select(1u, M, TRANS_A);
   let bn = select(1u, K, TRANS_B);
   t.bk = select(N, 1u, TRANS_B);
-  t.ra[0] = min(t.row0 + 0u, M - 1u) * am;
-  t.ra[1] = min(t.row0 + 1u, M - 1u) * am;
-  t.ra[2] = min(t.row0 + 2u, M - 1u) * am;
-  t.ra[3] = min(t.row0 + 3u, M - 1u) * am;
-  t.ra[4] = min(t.row0 + 4u, M - 1u) * am;
-  t.ra[5] = min(t.row0 + 5u, M - 1u) * am;
-  t.ra[6] = min(t.row0 + 6u, M - 1u) * am;
-  t.ra[7] = min(t.row0 + 7u, M - 1u) * am;
-  t.ra[8] = min(t.row0 + 8u, M - 1u) * am;
-  t.ra[9] = min(t.row0 + 9u, M - 1u) * am;
-  t.ra[10] = min(t.row0 + 10u, M - 1u) * am;
-  t.ra[11] = min(t.row0 + 11u, M - 1u) * am;
-  t.ra[12] = min(t.row0 + 12u, M - 1u) * am;
-  t.ra[13] = min(t.row0 + 13u, M - 1u) * am;
-  t.ra[14] = min(t.row0 + 14u, M - 1u) * am;
-  t.ra[15] = min(t.row0 + 15u, M - 1u) * am;
   let lanes = vec4<u32>(0u, 1u, 2u, 3u);
   t.cb0 = min(vec4<u32>(t.col0) + lanes, vec4<u32>(N - 1u)) * bn;
   t.cb1 = min(vec4<u32>(t.col0 + 4u) + lanes, vec4<u32>(N - 1u)) * bn;
   return t;
-}
-
-// One k: the tile's 16 values of op(A)'s column k times the 8 values y0, y1 of op(B)'s row k.
-fn accumulate(acc: ptr<function, Acc>, t: Tile, k: u32, y0: vec4<f32>, y1: vec4<f32>) {
-  let o = k * t.ak;
-  let x0 = a[t.ra[0] + o]; (*acc)[0] += x0 * y0; (*acc)[1] += x0 * y1;
-  let x1 = a[t.ra[1] + o]; (*acc)[2] += x1 * y0; (*acc)[3] += x1 * y1;
-  let x2 = a[t.ra[2] + o]; (*acc)[4] += x2 * y0; (*acc)[5] += x2 * y1;
-  let x3 = a[t.ra[3] + o]; (*acc)[6] += x3 * y0; (*acc)[7] += x3 * y1;
-  let x4 = a[t.ra[4] + o]; (*acc)[8] += x4 * y0; (*acc)[9] += x4 * y1;
-  let x5 = a[t.ra[5] + o]; (*acc)[10] += x5 * y0; (*acc)[11] += x5 * y1;
-  let x6 = a[t.ra[6] + o]; (*acc)[12] += x6 * y0; (*acc)[13] += x6 * y1;
-  let x7 = a[t.ra[7] + o]; (*acc)[14] += x7 * y0; (*acc)[15] += x7 * y1;
-  let x8 = a[t.ra[8] + o]; (*acc)[16] += x8 * y0; (*acc)[17] += x8 * y1;
-  let x9 = a[t.ra[9] + o]; (*acc)[18] += x9 * y0; (*acc)[19] += x9 * y1;
-  let x10 = a[t.ra[10] + o]; (*acc)[20] += x10 * y0; (*acc)[21] += x10 * y1;
-  let x11 = a[t.ra[11] + o]; (*acc)[22] += x11 * y0; (*acc)[23] += x11 * y1;
-  let x12 = a[t.ra[12] + o]; (*acc)[24] += x12 * y0; (*acc)[25] += x12 * y1;
-  let x13 = a[t.ra[13] + o]; (*acc)[26] += x13 * y0; (*acc)[27] += x13 * y1;
-  let x14 = a[t.ra[14] + o]; (*acc)[28] += x14 * y0; (*acc)[29] += x14 * y1;
-  let x15 = a[t.ra[15] + o]; (*acc)[30] += x15 * y0; (*acc)[31] += x15 * y1;
 }
 
 // Columns col0..col0+3 of one row of C; those at or past N are dropped.
@@ -170,17 +134,36 @@ fn store(t: Tile, acc: ptr<function, Acc>) {
   if (t.row0 + 15u < M) { store4(t.row0 + 15u, t.col0, finish((*acc)[30], e0)); store4(t.row0 + 15u, t.col0 + 4u, finish((*acc)[31], e1)); }
 }
 
+// The tile's 8 values of op(B)'s row k.
+fn rowOfB(t: Tile, k: u32) -> array<vec4<f32>, 2> {
+  let o = k * t.bk;
+  return array<vec4<f32>, 2>(
+    vec4<f32>(b[t.cb0.x + o], b[t.cb0.y + o], b[t.cb0.z + o], b[t.cb0.w + o]),
+    vec4<f32>(b[t.cb1.x + o], b[t.cb1.y + o], b[t.cb1.z + o], b[t.cb1.w + o]),
+  );
+}
+
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let idx = flatIndex(gid, groups);
-  if (idx >= tileCount()) { return; }
-  let t = tileOf(idx);
+  // No early return past the last tile: every invocation runs (those past the end on the last tile,
+  // storing nothing), so a subgroup shares its loads with all lanes present (shaders/gemm_rows_subgroup.wgsl).
+  let live = idx < tileCount();
+  let tile = min(idx, tileCount() - 1u);
+  let t = tileOf(tile);
+  // The 16 rows of op(A), clamped to M - 1 once so the loop needs no bounds checks.
+  let rows = tileRows(t.row0, M, t.am, tile / ((N + TN - 1u) / TN), idx % 4u);
   var acc: Acc;
-  for (var k = 0u; k < K; k++) {
-    let o = k * t.bk;
-    let y0 = vec4<f32>(b[t.cb0.x + o], b[t.cb0.y + o], b[t.cb0.z + o], b[t.cb0.w + o]);
-    let y1 = vec4<f32>(b[t.cb1.x + o], b[t.cb1.y + o], b[t.cb1.z + o], b[t.cb1.w + o]);
-    accumulate(&acc, t, k, y0, y1);
+  if (sharesRows(rows)) {
+    for (var k = 0u; k < K; k++) {
+      let y = rowOfB(t, k);
+      accumulateShared(&acc, rows, k * t.ak, y[0], y[1]);
+    }
+  } else {
+    for (var k = 0u; k < K; k++) {
+      let y = rowOfB(t, k);
+      accumulateOwn(&acc, rows, k * t.ak, y[0], y[1]);
+    }
   }
-  store(t, &acc);
+  if (live) { store(t, &acc); }
 }

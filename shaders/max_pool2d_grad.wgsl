@@ -55,6 +55,14 @@ fn tiled(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups)
   let found = window_max(plane, oh, ow);
   let best = found.index;
   let g = select(0.0, dy[o], !RELU_MASK || found.value > 0.0);
+  if (KH == 2u && KW == 2u) {
+    let top = oh * 2u * W + ow * 2u;
+    dx[plane + top] = select(0.0, g, i32(top) == best);
+    dx[plane + top + 1u] = select(0.0, g, i32(top + 1u) == best);
+    dx[plane + top + W] = select(0.0, g, i32(top + W) == best);
+    dx[plane + top + W + 1u] = select(0.0, g, i32(top + W + 1u) == best);
+    return;
+  }
   for (var i = 0u; i < KH; i++) {
     let row = (oh * KH + i) * W + ow * KW;
     for (var j = 0u; j < KW; j++) {

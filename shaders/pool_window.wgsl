@@ -49,9 +49,19 @@ fn window_max(plane: u32, oh: u32, ow: u32) -> WindowMax {
 }
 
 // window_max() of a window known to lie inside the image, with the same tap order and tie rule.
+// The 2x2 window (the common pool) is written out straight: software adapters do not unroll loops.
 fn window_max_tiled(plane: u32, oh: u32, ow: u32) -> WindowMax {
   let origin = oh * KH * W + ow * KW;
   var best = WindowMax(x[plane + origin], i32(origin));
+  if (KH == 2u && KW == 2u) {
+    let v1 = x[plane + origin + 1u];
+    if (v1 > best.value) { best = WindowMax(v1, i32(origin + 1u)); }
+    let v2 = x[plane + origin + W];
+    if (v2 > best.value) { best = WindowMax(v2, i32(origin + W)); }
+    let v3 = x[plane + origin + W + 1u];
+    if (v3 > best.value) { best = WindowMax(v3, i32(origin + W + 1u)); }
+    return best;
+  }
   for (var i = 0u; i < KH; i++) {
     for (var j = 0u; j < KW; j++) {
       let at = origin + i * W + j;

@@ -65,7 +65,7 @@ export function adapterKey(device: Pick<Device, 'adapter'>): string {
 export function kernelKey(label: string, call: KernelCall): string {
   const constants = call.constants ?? {};
   const shape = Object.keys(constants).sort().map((k) => `${k}=${constants[k]}`).join(',');
-  const variants = (call.variants ?? []).map((v) => `${v.name}:${JSON.stringify(v.constants)}`).join(';');
+  const variants = (call.variants ?? []).map((v) => `${v.name}:${JSON.stringify(v.constants)}:${v.code === undefined ? '' : hash(v.code)}`).join(';');
   return `${label}|${hash(`${call.entryPoint ?? 'main'}\n${call.code}\n${variants}`)}|${shape}`;
 }
 
@@ -107,7 +107,7 @@ export class Tuner {
    * every pipeline has compiled, and every cache miss has its bind group entries (finish).
    */
   begin(node: Tensor, label: string, call: KernelCall): PendingSelection {
-    const variants = call.variants ?? [];
+    const variants = this.offered(call);
     if (variants.length > 0 && node.isEffect) throw new Error(`internal: ${node} (${label}) offers kernel variants, but effects write state and cannot be timed`);
     const options = this.device.tuning;
     if (options.force !== undefined) return this.fixed(label, call, variants.find((v) => v.name === options.force) ?? variants[0]);
@@ -131,6 +131,11 @@ export class Tuner {
     };
   }
 
+  /** The call's variants this device can run: those whose code needs a feature it lacks are left out. */
+  private offered(call: KernelCall): readonly KernelVariant[] {
+    return (call.variants ?? []).filter((v) => v.feature === undefined || this.device.gpu.features.has(v.feature));
+  }
+
   /** Writes what this compile decided to the store (once per compile). */
   finish(): void {
     this.cache?.flush();
@@ -143,7 +148,7 @@ export class Tuner {
 
   private compile(label: string, call: KernelCall, variant: KernelVariant | undefined): Promise<GPUComputePipeline> {
     const constants = { ...call.constants, ...variant?.constants };
-    const pipeline = this.device.pipeline({ label, code: call.code, entryPoint: call.entryPoint ?? 'main', constants });
+    const pipeline = this.device.pipeline({ label, code: variant?.code ?? call.code, entryPoint: call.entryPoint ?? 'main', constants });
     this.compiles.push(pipeline.catch(() => undefined));
     return pipeline;
   }
@@ -180,7 +185,7 @@ export class Tuner {
   private async tune(job: Job): Promise<Selected> {
     const { key, label, call, flops, entries, fallback } = job;
     const options = this.device.tuning;
-    const variants = call.variants!;
+    const variants = this.offered(call);
     const first = variants[0]!.name;
     const cache = this.cache!;
     const keep = (record: TuningRecord): Selected => {

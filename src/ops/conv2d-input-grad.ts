@@ -7,10 +7,10 @@ import source from '../../shaders/conv2d_input_grad.wgsl';
 import { fmt, ShapeError } from '../graph/shape';
 import type { Tensor } from '../graph/tensor';
 import { forEachTap, geometry, geometryConstants, outputSize, type Conv2dAttrs, type Pair } from './conv2d-geometry';
-import { gemmVariants, tunableCall } from './gemm-dispatch';
+import { gemmCode, gemmVariants, tunableCall } from './gemm-dispatch';
 import { defineOp } from './op';
 
-const code = `${convGeometry}\n${gemmTile}\n${source}`;
+const code = gemmCode(convGeometry, gemmTile, source);
 
 export interface Conv2dInputGradAttrs extends Conv2dAttrs {
   /** Height and width of the forward input (several sizes map to one output size when strided). */
@@ -32,8 +32,8 @@ export const conv2dInputGradOp = defineOp<Conv2dInputGradAttrs>({
   lower(node, attrs) {
     const [dy, w] = node.inputs;
     const g = geometry(inputShape(dy!.shape, w!.shape, attrs.inputSize), w!.shape, attrs);
-    const variants = gemmVariants(Math.ceil(g.C / 16) * Math.ceil((g.B * g.H * g.W) / 8));
-    return [tunableCall({ label: 'conv2d_input_grad', code, constants: geometryConstants(g), bindings: [{ input: 0 }, { input: 1 }, { output: true }] }, variants)];
+    const variants = gemmVariants(code, Math.ceil(g.C / 16) * Math.ceil((g.B * g.H * g.W) / 8));
+    return [tunableCall({ label: 'conv2d_input_grad', constants: geometryConstants(g), bindings: [{ input: 0 }, { input: 1 }, { output: true }] }, variants)];
   },
   cpu([dy, w], attrs, out) {
     const g = geometry(out.shape, w!.shape, attrs);

@@ -9,12 +9,12 @@ import source from '../../shaders/conv2d_weight_grad.wgsl';
 import { fmt, ShapeError } from '../graph/shape';
 import type { Tensor } from '../graph/tensor';
 import { forEachTap, geometry, geometryConstants, hasPadding, outputSize, type Conv2dAttrs, type Pair } from './conv2d-geometry';
-import { gemmVariants, tunableCall } from './gemm-dispatch';
+import { gemmCode, gemmVariants, tunableCall } from './gemm-dispatch';
 import { defineOp, type KernelVariant } from './op';
 import { reshape } from './reshape';
 import { sum } from './sum';
 
-const code = `${convGeometry}\n${gemmTile}\n${convGather}\n${source}`;
+const code = gemmCode(convGeometry, gemmTile, convGather, source);
 
 export interface Conv2dWeightGradAttrs extends Conv2dAttrs {
   kernel: Pair;
@@ -44,7 +44,7 @@ export const conv2dWeightGradOp = defineOp<Conv2dWeightGradAttrs>({
     const tiles = Math.ceil(g.CO / 16) * Math.ceil((g.C * g.KH * g.KW) / 8);
     return [
       tunableCall(
-        { label: 'conv2d_weight_grad', code, constants: { ...geometryConstants(g), PADDED: hasPadding(attrs) ? 1 : 0, SPLITS: attrs.splits }, bindings: [{ input: 0 }, { input: 1 }, { output: true }] },
+        { label: 'conv2d_weight_grad', constants: { ...geometryConstants(g), PADDED: hasPadding(attrs) ? 1 : 0, SPLITS: attrs.splits }, bindings: [{ input: 0 }, { input: 1 }, { output: true }] },
         weightGradVariants(tiles, attrs.splits),
       ),
     ];
@@ -73,8 +73,8 @@ export const conv2dWeightGradOp = defineOp<Conv2dWeightGradAttrs>({
 });
 
 /**
- * Today's choice (every slab its own range, the usual workgroup size) first, then half and a quarter
- * as many ranges (longer chunks, fewer invocations) and the largest other workgroup size.
+ * Today's choice (every slab its own range, the usual workgroup size; the subgroup code where the
+ * device has subgroups, then the plain code) first, then half and a quarter as many ranges (longer chunks, fewer invocations) and the largest other workgroup size.
  *
  * The split count fixes the shape of the partials, which the graph holds from autodiff on (the sum
  * after it, the memory plan), so a variant cannot add slabs: it can only sum over fewer ranges and
@@ -84,13 +84,12 @@ export const conv2dWeightGradOp = defineOp<Conv2dWeightGradAttrs>({
  */
 function weightGradVariants(tiles: number, splits: number): KernelVariant[] {
   const invocations = tiles * splits;
-  const sizes = gemmVariants(invocations);
-  const size = sizes[0]!.constants['WG']!;
+  const [shared, plain, ...others] = gemmVariants(code, invocations, { RANGES: splits });
+  const size = plain!.constants['WG']!;
   const ranges = [splits, Math.ceil(splits / 2), Math.ceil(splits / 4)].filter((r, i, all) => all.indexOf(r) === i);
-  const variants: KernelVariant[] = ranges.map((r) => ({ name: r === splits ? `wg${size}` : `wg${size}.ranges${r}`, constants: { WG: size, RANGES: r }, workgroups: sizes[0]!.workgroups }));
-  const other = sizes.slice(1).sort((a, b) => b.constants['WG']! - a.constants['WG']!)[0];
-  if (other) variants.push({ ...other, constants: { ...other.constants, RANGES: splits } });
-  return variants;
+  const fewer = ranges.slice(1).map((r): KernelVariant => ({ ...plain!, name: `wg${size}.ranges${r}`, constants: { WG: size, RANGES: r } }));
+  const other = others.sort((a, b) => b.constants['WG']! - a.constants['WG']!)[0];
+  return [shared!, plain!, ...fewer, ...(other ? [other] : [])];
 }
 
 /** How many ranges the reduction over B*OH*OW output pixels is split into. */

@@ -11,11 +11,11 @@ import type { Tensor } from '../graph/tensor';
 import { check4d, convAttrs, forEachTap, geometry, geometryConstants, hasPadding, type Conv2dAttrs, type Conv2dOptions } from './conv2d-geometry';
 import { conv2dInputGrad } from './conv2d-input-grad';
 import { conv2dWeightGrad } from './conv2d-weight-grad';
-import { gemmVariants, tunableCall } from './gemm-dispatch';
+import { gemmCode, gemmVariants, tunableCall } from './gemm-dispatch';
 import { defineOp } from './op';
 import { sum } from './sum';
 
-const code = `${convGeometry}\n${gemmTile}\n${convGather}\n${source}`;
+const code = gemmCode(convGeometry, gemmTile, convGather, source);
 
 export interface Conv2dForwardAttrs extends Conv2dAttrs {
   /** max(., 0) after the bias, in the kernel's epilogue: set by the fusion pass for relu(conv2d). */
@@ -43,11 +43,10 @@ export const conv2dOp = defineOp<Conv2dForwardAttrs>({
       tunableCall(
         {
           label: attrs.relu ? 'conv2d+relu' : 'conv2d',
-          code,
           constants: { ...geometryConstants(g), PADDED: hasPadding(attrs) ? 1 : 0, HAS_BIAS: b ? 1 : 0, RELU: attrs.relu ? 1 : 0 },
           bindings: [{ input: 0 }, { input: 1 }, { input: b ? 2 : 1 }, { output: true }],
         },
-        gemmVariants(tiles),
+        gemmVariants(code, tiles),
       ),
     ];
   },

@@ -62,6 +62,9 @@ export function defineElementwise<A = Record<string, never>>(spec: ElementwiseSp
   return op;
 }
 
+/** Output elements each invocation of shaders/elementwise.wgsl computes (its PER). */
+const ELEMENTS_PER_INVOCATION = 4;
+
 /** The map kernel for one elementwise formula over inputs of the given shapes. */
 export function elementwiseKernel(label: string, snippet: string, inputShapes: readonly Shape[], out: Shape, scalar: number, constants: Record<string, number> = {}): KernelCall {
   const n = sizeOf(out);
@@ -80,7 +83,7 @@ export function elementwiseKernel(label: string, snippet: string, inputShapes: r
   const refs: KernelCall['bindings'] = inputShapes.map((_, k) => ({ input: k }));
   refs.push({ output: true });
   if (needsMeta) refs.push({ uniform: broadcastMeta(inputShapes, out) });
-  return { label, code, constants: { ...constants, N: n, RANK: Math.max(1, out.length), S: scalar }, bindings: refs, workgroups: dispatch1d(n) };
+  return { label, code, constants: { ...constants, N: n, RANK: Math.max(1, out.length), S: scalar }, bindings: refs, workgroups: dispatch1d(Math.ceil(n / ELEMENTS_PER_INVOCATION)) };
 }
 
 function broadcastMeta(inputShapes: readonly Shape[], out: Shape): Uint32Array {

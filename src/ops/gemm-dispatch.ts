@@ -1,7 +1,14 @@
-// Workgroup sizes for the register-tiled GEMM kernels (matmul and the three conv2d kernels): 64
-// invocations per group, fewer when that would leave fewer than 4 groups, because a software adapter
-// spreads workgroups (not invocations) over its CPU threads. That default is a guess that holds on
-// SwiftShader; gemmVariants() offers the other sizes to compile-time tuning (src/graph/tuning.ts).
+// Code and workgroup sizes for the register-tiled GEMM kernels (matmul and the three conv2d kernels).
+// Each kernel comes twice: with shaders/gemm_rows.wgsl, and, for devices with the `subgroups` feature,
+// with shaders/gemm_rows_subgroup.wgsl, which shares the loads of the tile's 16 rows across a
+// subgroup (about 20% faster on SwiftShader); that one is the default wherever it can run, and
+// compile-time tuning (src/graph/tuning.ts) may still pick the plain one where it times faster.
+// Workgroups: 64 invocations, fewer when that would leave fewer than 4 groups, because a software
+// adapter spreads workgroups (not invocations) over its CPU threads. That default is a guess that
+// holds on SwiftShader; gemmVariants() offers the other sizes to tuning. Every size is a multiple of
+// 4, which the subgroup rows rely on.
+import rowsPlain from '../../shaders/gemm_rows.wgsl';
+import rowsSubgroup from '../../shaders/gemm_rows_subgroup.wgsl';
 import { dispatch1d, WORKGROUP_1D, type KernelCall, type KernelVariant } from './op';
 
 const MIN_WORKGROUPS = 4;
@@ -18,20 +25,36 @@ export function gemmWorkgroups(invocations: number): { workgroups: [number, numb
   return { workgroups: dispatch1d(invocations, size), size };
 }
 
-/**
- * The workgroup sizes worth timing for `invocations` invocations, today's choice first: the others
- * in TUNED_SIZES, except sizes larger than the whole dispatch (one group, mostly idle). `extra`
- * constants (a split count) go into every variant, and `suffix` into every name.
- */
-export function gemmVariants(invocations: number, extra: Record<string, number> = {}, suffix = ''): KernelVariant[] {
-  const { size } = gemmWorkgroups(invocations);
-  const sizes = [size, ...TUNED_SIZES.filter((s) => s !== size && s <= invocations)];
-  return sizes.map((s) => ({ name: `wg${s}${suffix}`, constants: { ...extra, WG: s }, workgroups: dispatch1d(invocations, s) }));
+/** A GEMM kernel's module with each rows snippet, which goes first (it may hold `enable subgroups`). */
+export interface GemmCode {
+  plain: string;
+  subgroup: string;
 }
 
-/** A call running its first variant (today's choice), with the variants listed for tuning. */
-export function tunableCall(base: Omit<KernelCall, 'workgroups' | 'variants'>, variants: readonly KernelVariant[]): KernelCall {
-  const first = variants[0];
-  if (!first) throw new Error(`internal: ${base.label ?? 'kernel'} offers no variant`);
-  return { ...base, constants: { ...base.constants, ...first.constants }, workgroups: first.workgroups, variants };
+export function gemmCode(...parts: string[]): GemmCode {
+  const body = parts.join('\n');
+  return { plain: `${rowsPlain}\n${body}`, subgroup: `${rowsSubgroup}\n${body}` };
+}
+
+/**
+ * The variants worth timing for `invocations` invocations, today's choice first: the subgroup code
+ * at the default workgroup size (offered only where the device has subgroups), then the plain code at
+ * that size and at the others in TUNED_SIZES, except sizes larger than the whole dispatch (one group,
+ * mostly idle). `extra` constants (a split count) go into every variant, and `suffix` into every name.
+ */
+export function gemmVariants(code: GemmCode, invocations: number, extra: Record<string, number> = {}, suffix = ''): KernelVariant[] {
+  const { size } = gemmWorkgroups(invocations);
+  const sizes = [size, ...TUNED_SIZES.filter((s) => s !== size && s <= invocations)];
+  const plain = sizes.map((s): KernelVariant => ({ name: `wg${s}${suffix}`, constants: { ...extra, WG: s }, workgroups: dispatch1d(invocations, s), code: code.plain }));
+  return [{ ...plain[0]!, name: `wg${size}${suffix}.subgroup`, code: code.subgroup, feature: 'subgroups' }, ...plain];
+}
+
+/**
+ * A call with its variants listed for tuning. The call itself runs the first variant that needs no
+ * feature, so it runs on any device; the tuner starts from the first variant the device can run.
+ */
+export function tunableCall(base: Omit<KernelCall, 'workgroups' | 'variants' | 'code'>, variants: readonly KernelVariant[]): KernelCall {
+  const first = variants.find((v) => v.feature === undefined);
+  if (!first?.code) throw new Error(`internal: ${base.label ?? 'kernel'} offers no variant that runs everywhere`);
+  return { ...base, code: first.code, constants: { ...base.constants, ...first.constants }, workgroups: first.workgroups, variants };
 }

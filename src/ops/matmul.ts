@@ -2,11 +2,13 @@
 // a.T @ b without the copy): shape inference, the register-blocked kernel of shaders/matmul.wgsl,
 // the gradient rule written with matmul itself, and the float64 reference. The fusion pass may give
 // it an epilogue: a bias [N] (or [1,N]) added to every row as a third input, then `relu`.
-import code from '../../shaders/matmul.wgsl';
+import source from '../../shaders/matmul.wgsl';
 import { fmt, ShapeError, type Shape } from '../graph/shape';
 import type { Tensor } from '../graph/tensor';
-import { gemmVariants, tunableCall } from './gemm-dispatch';
+import { gemmCode, gemmVariants, tunableCall } from './gemm-dispatch';
 import { defineOp, type KernelCall, type TensorMeta } from './op';
+
+const code = gemmCode(source);
 
 export interface MatmulOptions {
   /** Use the transpose of `a`: a is stored [K,M]. */
@@ -55,12 +57,11 @@ export const matmulOp = defineOp<MatmulAttrs>({
     const [m, n] = [node.shape[0]!, node.shape[1]!];
     const k = asRead(node.inputs[0]!.shape, attrs.transposeA)[1];
     const hasBias = node.inputs.length === 3;
-    const variants = gemmVariants(Math.ceil(m / TILE_ROWS) * Math.ceil(n / TILE_COLS));
+    const variants = gemmVariants(code, Math.ceil(m / TILE_ROWS) * Math.ceil(n / TILE_COLS));
     return [
       tunableCall(
         {
           label: ['matmul', hasBias ? 'bias' : '', attrs.relu ? 'relu' : ''].filter(Boolean).join('+'),
-          code,
           constants: { M: m, N: n, K: k, TRANS_A: attrs.transposeA ? 1 : 0, TRANS_B: attrs.transposeB ? 1 : 0, HAS_BIAS: hasBias ? 1 : 0, RELU: attrs.relu ? 1 : 0 },
           // Without a bias, b is bound again at the bias slot (read-only both times) and never read.
           bindings: [{ input: 0 }, { input: 1 }, { output: true }, { input: hasBias ? 2 : 1 }],

@@ -51,6 +51,10 @@ export interface KernelVariant {
   /** Override constants set on top of the call's (WG, a split count); never the shape of a binding. */
   constants: Record<string, number>;
   workgroups: readonly [number, number, number];
+  /** WGSL replacing the call's, with the same bindings (the same kernel written another way). */
+  code?: string;
+  /** A device feature the variant's code needs: without it the variant is not offered. */
+  feature?: GPUFeatureName;
 }
 
 export interface GradContext<A> {

@@ -1,0 +1,65 @@
+// The rows of a 16 x 8 register tile (shaders/gemm_tile.wgsl, shaders/matmul.wgsl), plainly: every
+// invocation loads its tile's 16 values of `a` for each k itself. shaders/gemm_rows_subgroup.wgsl has
+// the same interface and shares those loads across a subgroup; src/ops/gemm-dispatch.ts picks one.
+
+// Row r of the block, columns 0-3 at [2r], columns 4-7 at [2r + 1].
+alias Acc = array<vec4<f32>, 32>;
+
+// Offsets in `a` of the 16 rows.
+struct TileRows {
+  at: array<u32, 16>,
+}
+
+// Offsets in `a` of the block's 16 rows (clamped to row `rows - 1`), each `stride` apart. `key` and
+// `j` (the invocation's index % 4) matter only to the subgroup twin.
+fn tileRows(row0: u32, rows: u32, stride: u32, key: u32, j: u32) -> TileRows {
+  var ra: array<u32, 16>;
+  let last = rows - 1u;
+  ra[0] = min(row0, last) * stride;
+  ra[1] = min(row0 + 1u, last) * stride;
+  ra[2] = min(row0 + 2u, last) * stride;
+  ra[3] = min(row0 + 3u, last) * stride;
+  ra[4] = min(row0 + 4u, last) * stride;
+  ra[5] = min(row0 + 5u, last) * stride;
+  ra[6] = min(row0 + 6u, last) * stride;
+  ra[7] = min(row0 + 7u, last) * stride;
+  ra[8] = min(row0 + 8u, last) * stride;
+  ra[9] = min(row0 + 9u, last) * stride;
+  ra[10] = min(row0 + 10u, last) * stride;
+  ra[11] = min(row0 + 11u, last) * stride;
+  ra[12] = min(row0 + 12u, last) * stride;
+  ra[13] = min(row0 + 13u, last) * stride;
+  ra[14] = min(row0 + 14u, last) * stride;
+  ra[15] = min(row0 + 15u, last) * stride;
+  return TileRows(ra);
+}
+
+// Never: see shaders/gemm_rows_subgroup.wgsl. The kernels' shared branch compiles away.
+fn sharesRows(t: TileRows) -> bool {
+  return false;
+}
+
+// One k: a[ra[r] + o] for the 16 rows times the 8 gathered column values y0, y1.
+fn accumulateOwn(acc: ptr<function, Acc>, t: TileRows, o: u32, y0: vec4<f32>, y1: vec4<f32>) {
+  let ra = t.at;
+  let x0 = a[ra[0] + o]; (*acc)[0] += x0 * y0; (*acc)[1] += x0 * y1;
+  let x1 = a[ra[1] + o]; (*acc)[2] += x1 * y0; (*acc)[3] += x1 * y1;
+  let x2 = a[ra[2] + o]; (*acc)[4] += x2 * y0; (*acc)[5] += x2 * y1;
+  let x3 = a[ra[3] + o]; (*acc)[6] += x3 * y0; (*acc)[7] += x3 * y1;
+  let x4 = a[ra[4] + o]; (*acc)[8] += x4 * y0; (*acc)[9] += x4 * y1;
+  let x5 = a[ra[5] + o]; (*acc)[10] += x5 * y0; (*acc)[11] += x5 * y1;
+  let x6 = a[ra[6] + o]; (*acc)[12] += x6 * y0; (*acc)[13] += x6 * y1;
+  let x7 = a[ra[7] + o]; (*acc)[14] += x7 * y0; (*acc)[15] += x7 * y1;
+  let x8 = a[ra[8] + o]; (*acc)[16] += x8 * y0; (*acc)[17] += x8 * y1;
+  let x9 = a[ra[9] + o]; (*acc)[18] += x9 * y0; (*acc)[19] += x9 * y1;
+  let x10 = a[ra[10] + o]; (*acc)[20] += x10 * y0; (*acc)[21] += x10 * y1;
+  let x11 = a[ra[11] + o]; (*acc)[22] += x11 * y0; (*acc)[23] += x11 * y1;
+  let x12 = a[ra[12] + o]; (*acc)[24] += x12 * y0; (*acc)[25] += x12 * y1;
+  let x13 = a[ra[13] + o]; (*acc)[26] += x13 * y0; (*acc)[27] += x13 * y1;
+  let x14 = a[ra[14] + o]; (*acc)[28] += x14 * y0; (*acc)[29] += x14 * y1;
+  let x15 = a[ra[15] + o]; (*acc)[30] += x15 * y0; (*acc)[31] += x15 * y1;
+}
+
+fn accumulateShared(acc: ptr<function, Acc>, t: TileRows, o: u32, y0: vec4<f32>, y1: vec4<f32>) {
+  accumulateOwn(acc, t, o, y0, y1);
+}
