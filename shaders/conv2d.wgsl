@@ -2,8 +2,8 @@
 // plus bias (then max(., 0) when RELU is set), where pixels runs over (n, oh, ow) and im2col is never
 // built: each invocation gathers the 8 input values of its 8 output pixels for each k = (ci, kh, kw)
 // straight from x (NCHW).
-// The register tile (16 output channels x 8 pixels) comes from shaders/gemm_rows.wgsl (or its subgroup
-// twin) and its store from shaders/gemm_tile.wgsl,
+// The register tile (16 output channels x 8 pixels) comes from the rows snippets (shaders/gemm_rows*.wgsl)
+// and its store from shaders/gemm_tile.wgsl,
 // the geometry overrides from shaders/conv_geometry.wgsl, inputTaps() and gatherTaps() from
 // shaders/conv_gather.wgsl.
 //

@@ -1,18 +1,14 @@
-// The rows of a 16 x 8 register tile (shaders/gemm_tile.wgsl, shaders/matmul.wgsl), plainly: every
-// invocation loads its tile's 16 values of `a` for each k itself. shaders/gemm_rows_subgroup.wgsl has
-// the same interface and shares those loads across a subgroup; src/ops/gemm-dispatch.ts picks one.
+// What the two rows snippets of the register-tiled GEMM kernels share: shaders/gemm_rows_plain.wgsl
+// (every invocation loads its tile's 16 values of `a` for each k itself) and
+// shaders/gemm_rows_subgroup.wgsl (those loads shared across a subgroup). A kernel's module is one
+// of them, this file, then the kernel (src/ops/gemm-dispatch.ts); both give the kernel the same
+// interface: TileRows, tileRows(), sharesRows(), accumulateShared() and accumulateOwn().
 
 // Row r of the block, columns 0-3 at [2r], columns 4-7 at [2r + 1].
 alias Acc = array<vec4<f32>, 32>;
 
-// Offsets in `a` of the 16 rows.
-struct TileRows {
-  at: array<u32, 16>,
-}
-
-// Offsets in `a` of the block's 16 rows (clamped to row `rows - 1`), each `stride` apart. `key` and
-// `j` (the invocation's index % 4) matter only to the subgroup twin.
-fn tileRows(row0: u32, rows: u32, stride: u32, key: u32, j: u32) -> TileRows {
+// Offsets in `a` of the block's 16 rows (clamped to row `rows - 1`), each `stride` apart.
+fn tileRowOffsets(row0: u32, rows: u32, stride: u32) -> array<u32, 16> {
   var ra: array<u32, 16>;
   let last = rows - 1u;
   ra[0] = min(row0, last) * stride;
@@ -31,17 +27,11 @@ fn tileRows(row0: u32, rows: u32, stride: u32, key: u32, j: u32) -> TileRows {
   ra[13] = min(row0 + 13u, last) * stride;
   ra[14] = min(row0 + 14u, last) * stride;
   ra[15] = min(row0 + 15u, last) * stride;
-  return TileRows(ra);
-}
-
-// Never: see shaders/gemm_rows_subgroup.wgsl. The kernels' shared branch compiles away.
-fn sharesRows(t: TileRows) -> bool {
-  return false;
+  return ra;
 }
 
 // One k: a[ra[r] + o] for the 16 rows times the 8 gathered column values y0, y1.
-fn accumulateOwn(acc: ptr<function, Acc>, t: TileRows, o: u32, y0: vec4<f32>, y1: vec4<f32>) {
-  let ra = t.at;
+fn accumulateRows(acc: ptr<function, Acc>, ra: array<u32, 16>, o: u32, y0: vec4<f32>, y1: vec4<f32>) {
   let x0 = a[ra[0] + o]; (*acc)[0] += x0 * y0; (*acc)[1] += x0 * y1;
   let x1 = a[ra[1] + o]; (*acc)[2] += x1 * y0; (*acc)[3] += x1 * y1;
   let x2 = a[ra[2] + o]; (*acc)[4] += x2 * y0; (*acc)[5] += x2 * y1;
@@ -58,8 +48,4 @@ fn accumulateOwn(acc: ptr<function, Acc>, t: TileRows, o: u32, y0: vec4<f32>, y1
   let x13 = a[ra[13] + o]; (*acc)[26] += x13 * y0; (*acc)[27] += x13 * y1;
   let x14 = a[ra[14] + o]; (*acc)[28] += x14 * y0; (*acc)[29] += x14 * y1;
   let x15 = a[ra[15] + o]; (*acc)[30] += x15 * y0; (*acc)[31] += x15 * y1;
-}
-
-fn accumulateShared(acc: ptr<function, Acc>, t: TileRows, o: u32, y0: vec4<f32>, y1: vec4<f32>) {
-  accumulateOwn(acc, t, o, y0, y1);
 }

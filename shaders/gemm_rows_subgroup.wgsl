@@ -3,19 +3,18 @@ enable subgroups;
 // index instead of returning early, and `same` below is checked before any value is shared.
 diagnostic(off, subgroup_uniformity);
 // The rows of a 16 x 8 register tile with the loads of `a` shared across a subgroup: the same
-// interface as shaders/gemm_rows.wgsl, which says what the rows are. Neighbouring invocations work on
-// neighbouring column tiles of the same 16 rows, so each k they all load the same 16 values of `a`.
+// interface as shaders/gemm_rows_plain.wgsl, and like it followed by shaders/gemm_rows.wgsl.
+// Neighbouring invocations work on neighbouring column tiles of the same 16 rows, so each k they all
+// load the same 16 values of `a`.
 // On a software adapter every load is a per-lane gather whatever the addresses, and those 16 gathers
 // are most of a k step. Here lane j of each group of 4 loads rows j, j+4, j+8, j+12, and
 // subgroupBroadcast hands each value to the others: 4 gathers and 16 broadcasts instead of 16
-// gathers (MNIST's GEMMs on SwiftShader: about 20% faster).
+// gathers (on SwiftShader: matmul about 30% faster, the MNIST training step about 15%).
 // Sharing is right only when the subgroup's first 4 lanes are the kernel's invocations 4i..4i+3 (so
 // that lane j took rows j, j+4, ...) and every lane has the same rows and the same loop trip counts
 // (the `key` the kernel passes: its row tile, and its split for split-K). That is checked once per
 // tile; a subgroup that fails the check (one that straddles two row tiles, say) loads its rows itself.
 // WebGPU subgroups have at least 4 lanes, so lanes 0-3 always exist.
-
-alias Acc = array<vec4<f32>, 32>;
 
 struct TileRows {
   at: array<u32, 16>,
@@ -33,28 +32,6 @@ fn tileRows(row0: u32, rows: u32, stride: u32, key: u32, j: u32) -> TileRows {
   let lanes = subgroupBroadcast(j, 0u) == 0u && subgroupBroadcast(j, 1u) == 1u && subgroupBroadcast(j, 2u) == 2u && subgroupBroadcast(j, 3u) == 3u;
   t.same = lanes && subgroupAll(key == subgroupBroadcast(key, 0u));
   return t;
-}
-
-fn tileRowOffsets(row0: u32, rows: u32, stride: u32) -> array<u32, 16> {
-  var ra: array<u32, 16>;
-  let last = rows - 1u;
-  ra[0] = min(row0, last) * stride;
-  ra[1] = min(row0 + 1u, last) * stride;
-  ra[2] = min(row0 + 2u, last) * stride;
-  ra[3] = min(row0 + 3u, last) * stride;
-  ra[4] = min(row0 + 4u, last) * stride;
-  ra[5] = min(row0 + 5u, last) * stride;
-  ra[6] = min(row0 + 6u, last) * stride;
-  ra[7] = min(row0 + 7u, last) * stride;
-  ra[8] = min(row0 + 8u, last) * stride;
-  ra[9] = min(row0 + 9u, last) * stride;
-  ra[10] = min(row0 + 10u, last) * stride;
-  ra[11] = min(row0 + 11u, last) * stride;
-  ra[12] = min(row0 + 12u, last) * stride;
-  ra[13] = min(row0 + 13u, last) * stride;
-  ra[14] = min(row0 + 14u, last) * stride;
-  ra[15] = min(row0 + 15u, last) * stride;
-  return ra;
 }
 
 // Whether the subgroup shares its loads: then the kernel runs its k loop with accumulateShared(),
@@ -91,21 +68,5 @@ fn accumulateShared(acc: ptr<function, Acc>, t: TileRows, o: u32, y0: vec4<f32>,
 
 // One k with this invocation's own 16 loads (the fallback).
 fn accumulateOwn(acc: ptr<function, Acc>, t: TileRows, o: u32, y0: vec4<f32>, y1: vec4<f32>) {
-  let ra = t.at;
-  let x0 = a[ra[0] + o]; (*acc)[0] += x0 * y0; (*acc)[1] += x0 * y1;
-  let x1 = a[ra[1] + o]; (*acc)[2] += x1 * y0; (*acc)[3] += x1 * y1;
-  let x2 = a[ra[2] + o]; (*acc)[4] += x2 * y0; (*acc)[5] += x2 * y1;
-  let x3 = a[ra[3] + o]; (*acc)[6] += x3 * y0; (*acc)[7] += x3 * y1;
-  let x4 = a[ra[4] + o]; (*acc)[8] += x4 * y0; (*acc)[9] += x4 * y1;
-  let x5 = a[ra[5] + o]; (*acc)[10] += x5 * y0; (*acc)[11] += x5 * y1;
-  let x6 = a[ra[6] + o]; (*acc)[12] += x6 * y0; (*acc)[13] += x6 * y1;
-  let x7 = a[ra[7] + o]; (*acc)[14] += x7 * y0; (*acc)[15] += x7 * y1;
-  let x8 = a[ra[8] + o]; (*acc)[16] += x8 * y0; (*acc)[17] += x8 * y1;
-  let x9 = a[ra[9] + o]; (*acc)[18] += x9 * y0; (*acc)[19] += x9 * y1;
-  let x10 = a[ra[10] + o]; (*acc)[20] += x10 * y0; (*acc)[21] += x10 * y1;
-  let x11 = a[ra[11] + o]; (*acc)[22] += x11 * y0; (*acc)[23] += x11 * y1;
-  let x12 = a[ra[12] + o]; (*acc)[24] += x12 * y0; (*acc)[25] += x12 * y1;
-  let x13 = a[ra[13] + o]; (*acc)[26] += x13 * y0; (*acc)[27] += x13 * y1;
-  let x14 = a[ra[14] + o]; (*acc)[28] += x14 * y0; (*acc)[29] += x14 * y1;
-  let x15 = a[ra[15] + o]; (*acc)[30] += x15 * y0; (*acc)[31] += x15 * y1;
+  accumulateRows(acc, t.at, o, y0, y1);
 }

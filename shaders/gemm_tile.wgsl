@@ -2,8 +2,8 @@
 // gradient): one invocation computes a 16 x 8 block of an output matrix whose 16 rows are read from
 // the storage buffer `a` (declared by the kernel that includes this snippet) and whose 8 columns
 // the kernel gathers itself, k by k, into two vec4s. Writes go to the kernel's `out`. The rows come
-// from a rows snippet that goes first in the module (shaders/gemm_rows.wgsl or its subgroup twin,
-// see src/ops/gemm-dispatch.ts).
+// from the rows snippets that go first in the module (shaders/gemm_rows_plain.wgsl or its subgroup
+// twin, then shaders/gemm_rows.wgsl; see src/ops/gemm-dispatch.ts).
 //
 // The layout follows shaders/matmul.wgsl, and for the same reasons: no workgroup memory (barriers are
 // slow on software adapters), every row written out by hand (SwiftShader does not unroll loops, and

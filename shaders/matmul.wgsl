@@ -15,8 +15,8 @@
 // every shape and layout.
 //
 // The loads of op(A) and the accumulators come from a rows snippet placed first in the module:
-// shaders/gemm_rows.wgsl, or shaders/gemm_rows_subgroup.wgsl, which shares the loads of A across a
-// subgroup (src/ops/gemm-dispatch.ts offers both).
+// shaders/gemm_rows_plain.wgsl, or shaders/gemm_rows_subgroup.wgsl, which shares the loads of A across
+// a subgroup, each followed by shaders/gemm_rows.wgsl (src/ops/gemm-dispatch.ts offers both).
 //
 // Epilogue (set by the fusion pass): HAS_BIAS adds bias[n] to every row of C, then RELU takes
 // max(., 0), both on the accumulators before the store, so C is written once.

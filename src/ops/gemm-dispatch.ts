@@ -1,13 +1,15 @@
 // Code and workgroup sizes for the register-tiled GEMM kernels (matmul and the three conv2d kernels).
-// Each kernel comes twice: with shaders/gemm_rows.wgsl, and, for devices with the `subgroups` feature,
-// with shaders/gemm_rows_subgroup.wgsl, which shares the loads of the tile's 16 rows across a
-// subgroup (about 20% faster on SwiftShader); that one is the default wherever it can run, and
-// compile-time tuning (src/graph/tuning.ts) may still pick the plain one where it times faster.
+// Each kernel comes twice: with shaders/gemm_rows_plain.wgsl, and, for devices with the `subgroups`
+// feature, with shaders/gemm_rows_subgroup.wgsl (each followed by shaders/gemm_rows.wgsl), which
+// shares the loads of the tile's 16 rows across a subgroup (the MNIST step about 15% faster on
+// SwiftShader). That one is the default wherever it can run, and compile-time tuning
+// (src/graph/tuning.ts) may still pick the plain one where it times faster.
 // Workgroups: 64 invocations, fewer when that would leave fewer than 4 groups, because a software
 // adapter spreads workgroups (not invocations) over its CPU threads. That default is a guess that
 // holds on SwiftShader; gemmVariants() offers the other sizes to tuning. Every size is a multiple of
 // 4, which the subgroup rows rely on.
-import rowsPlain from '../../shaders/gemm_rows.wgsl';
+import rowsCommon from '../../shaders/gemm_rows.wgsl';
+import rowsPlain from '../../shaders/gemm_rows_plain.wgsl';
 import rowsSubgroup from '../../shaders/gemm_rows_subgroup.wgsl';
 import { dispatch1d, WORKGROUP_1D, type KernelCall, type KernelVariant } from './op';
 
@@ -33,7 +35,7 @@ export interface GemmCode {
 
 export function gemmCode(...parts: string[]): GemmCode {
   const body = parts.join('\n');
-  return { plain: `${rowsPlain}\n${body}`, subgroup: `${rowsSubgroup}\n${body}` };
+  return { plain: `${rowsPlain}\n${rowsCommon}\n${body}`, subgroup: `${rowsSubgroup}\n${rowsCommon}\n${body}` };
 }
 
 /**
