@@ -2,10 +2,9 @@
 // plus bias (then max(., 0) when RELU is set), where pixels runs over (n, oh, ow) and im2col is never
 // built: each invocation gathers the 8 input values of its 8 output pixels for each k = (ci, kh, kw)
 // straight from x (NCHW).
-// The register tile (16 output channels x 8 pixels) comes from the rows snippets (shaders/gemm_rows*.wgsl)
-// and its store from shaders/gemm_tile.wgsl,
-// the geometry overrides from shaders/conv_geometry.wgsl, inputTaps() and gatherTaps() from
-// shaders/conv_gather.wgsl.
+// The register tile (16 output channels x 8 pixels) comes from the rows snippets
+// (shaders/gemm_rows*.wgsl) and its store from shaders/gemm_tile.wgsl, the geometry overrides from
+// shaders/conv_geometry.wgsl, inputTaps() and gatherTaps() from shaders/conv_gather.wgsl.
 //
 // An output pixel's input window starts at x[n, 0, oh*SH - PH, ow*SW - PW]; tap (kh, kw) adds
 // kh*DH*W + kw*DW to that offset and input channel ci adds ci*H*W, the same for all 8 pixels. The

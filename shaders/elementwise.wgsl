@@ -36,7 +36,7 @@ fn map_at(i: u32) -> f32 {
 
 // Each invocation maps PER consecutive elements, written out straight (software adapters do not
 // unroll loops): there the cost of an invocation dwarfs one element's (relu_grad over MNIST's conv1
-// activation: 22 ms with one element per invocation on SwiftShader).
+// activation on SwiftShader: 22 ms with one element per invocation, 11 ms with four).
 const PER = 4u;
 
 @compute @workgroup_size(64)

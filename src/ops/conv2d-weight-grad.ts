@@ -73,8 +73,9 @@ export const conv2dWeightGradOp = defineOp<Conv2dWeightGradAttrs>({
 });
 
 /**
- * Today's choice (every slab its own range, the usual workgroup size; the subgroup code where the
- * device has subgroups, then the plain code) first, then half and a quarter as many ranges (longer chunks, fewer invocations) and the largest other workgroup size.
+ * Today's choice (every slab its own range, the usual workgroup size: the subgroup code where the
+ * device has subgroups, then the plain code) first, then half and a quarter as many ranges (longer
+ * chunks, fewer invocations) and the largest other workgroup size.
  *
  * The split count fixes the shape of the partials, which the graph holds from autodiff on (the sum
  * after it, the memory plan), so a variant cannot add slabs: it can only sum over fewer ranges and
@@ -86,8 +87,8 @@ function weightGradVariants(tiles: number, splits: number): KernelVariant[] {
   const invocations = tiles * splits;
   const [shared, plain, ...others] = gemmVariants(code, invocations, { RANGES: splits });
   const size = plain!.constants['WG']!;
-  const ranges = [splits, Math.ceil(splits / 2), Math.ceil(splits / 4)].filter((r, i, all) => all.indexOf(r) === i);
-  const fewer = ranges.slice(1).map((r): KernelVariant => ({ ...plain!, name: `wg${size}.ranges${r}`, constants: { WG: size, RANGES: r } }));
+  const ranges = [Math.ceil(splits / 2), Math.ceil(splits / 4)].filter((r, i, all) => r < splits && all.indexOf(r) === i);
+  const fewer = ranges.map((r): KernelVariant => ({ ...plain!, name: `wg${size}.ranges${r}`, constants: { WG: size, RANGES: r } }));
   const other = others.sort((a, b) => b.constants['WG']! - a.constants['WG']!)[0];
   return [shared!, plain!, ...fewer, ...(other ? [other] : [])];
 }

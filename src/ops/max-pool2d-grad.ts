@@ -30,12 +30,13 @@ export const maxPool2dGradOp = defineOp<MaxPool2dGradAttrs>({
     const x = node.inputs[0]!;
     const dy = node.inputs[1]!;
     const constants = pool2dConstants(x.shape, dy.shape, attrs);
-    const invocations = tilesExactly(constants) ? dy.size : x.size;
+    const tiled = tilesExactly(constants);
+    const invocations = tiled ? dy.size : x.size;
     return [{
       code,
-      entryPoint: tilesExactly(constants) ? 'tiled' : 'main',
+      entryPoint: tiled ? 'tiled' : 'main',
       label: attrs.reluMask ? 'max_pool2d_grad+relu_grad' : 'max_pool2d_grad',
-      constants: { ...constants, TOTAL: invocations, RELU_MASK: attrs.reluMask ? 1 : 0, TILED: tilesExactly(constants) ? 1 : 0 },
+      constants: { ...constants, TOTAL: invocations, RELU_MASK: attrs.reluMask ? 1 : 0, TILED: tiled ? 1 : 0 },
       bindings: [{ input: 0 }, { input: 1 }, { output: true }],
       workgroups: dispatch1d(invocations),
     }];

@@ -52,20 +52,16 @@ export function defineReduce(kind: Kind, grad: (ctx: GradContext<ReduceAttrs>) =
 }
 
 /**
- * Reduces over `axes` (all when undefined) by chaining one node per axis, highest axis first so the
- * remaining axis numbers stay valid; keepdims=false removes the reduced axes at the end with a view.
+ * Reduces over `axes` (all when undefined) by chaining one node per run of adjacent axes, highest
+ * first so the remaining axis numbers stay valid. A run reads as one axis through a view (sum over
+ * [0, 2, 3] of NCHW is two nodes, a full reduction one); keepdims=false removes the reduced axes at
+ * the end with a view.
  */
 export function reduceAxes(op: OpDef<ReduceAttrs>, x: Tensor, axes: Axes, keepdims: boolean): Tensor {
   const rank = x.shape.length;
   if (rank === 0) return x;
   const list = axes === undefined ? [...Array(rank).keys()] : (typeof axes === 'number' ? [axes] : [...axes]).map((a) => normalizeAxis(op.name, a, rank));
   if (new Set(list).size !== list.length) throw new ShapeError(`${op.name}: axis repeated in ${JSON.stringify(axes)}`);
-  if (axes === undefined && rank > 1 && op.name !== 'max') {
-    // A full reduction reads the tensor as one long row: one node instead of one per axis.
-    const flat = x.graph.apply(op, [reshape(x, [sizeOf(x.shape)])], { axis: 0, keepdims: false });
-    return keepdims ? reshape(flat, x.shape.map(() => 1)) : flat;
-  }
-  // Adjacent axes reduce as one (a view merges them): sum over [0, 2, 3] of NCHW is two nodes, not three.
   let y = x;
   for (const [first, last] of axisRuns(list)) {
     const merged = [...y.shape.slice(0, first), sizeOf(y.shape.slice(first, last + 1)), ...y.shape.slice(last + 1)];
