@@ -26,10 +26,19 @@ override RELU: bool = false;
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 // The weight [CO, C, KH, KW]: rows of the GEMM's left operand.
-@group(0) @binding(1) var<storage, read> a: array<f32>;
+@group(0) @binding(1) var<storage, read> a: array<AElement>;
 // [CO]; without a bias the weight is bound here again and never read.
 @group(0) @binding(2) var<storage, read> bias: array<f32>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
+
+// The 8 pixels' input values under k = (ci, kh, kw), the weight's storage order.
+fn pixelColumn(k: u32, basea: vec4<i32>, baseb: vec4<i32>, iha: vec4<i32>, ihb: vec4<i32>, iwa: vec4<i32>, iwb: vec4<i32>) -> array<vec4<f32>, 2> {
+  let kk = KH * KW;
+  let kh = (k % kk) / KW;
+  let kw = k % KW;
+  let channel = i32((k / kk) * H * W);
+  return array<vec4<f32>, 2>(gatherTaps(inputTaps(basea, iha, iwa, kh, kw), channel), gatherTaps(inputTaps(baseb, ihb, iwb, kh, kw), channel));
+}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
@@ -64,7 +73,17 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 
   var acc: Acc;
   let hw = i32(H * W);
-  if (C < CHANNELS_INNER_FROM) {
+  if (K_BLOCK == 4u) {
+    // `a` bound as vec4s (shaders/gemm_rows_vec4.wgsl), offered only when C*KH*KW % 4 == 0: k walks
+    // the weight's storage order four at a time, one vec4 per row, each k's taps worked out anew.
+    for (var k = 0u; k < C * KH * KW; k += 4u) {
+      let y0 = pixelColumn(k, basea, baseb, iha, ihb, iwa, iwb);
+      let y1 = pixelColumn(k + 1u, basea, baseb, iha, ihb, iwa, iwb);
+      let y2 = pixelColumn(k + 2u, basea, baseb, iha, ihb, iwa, iwb);
+      let y3 = pixelColumn(k + 3u, basea, baseb, iha, ihb, iwa, iwb);
+      accumulateQuads(&acc, ra, k, array<vec4<f32>, 8>(y0[0], y0[1], y1[0], y1[1], y2[0], y2[1], y3[0], y3[1]));
+    }
+  } else if (C < CHANNELS_INNER_FROM) {
     // Too few k for shared loads to pay for the check that picks them.
     var k = 0u;
     for (var ci = 0u; ci < C; ci++) {

@@ -17,7 +17,7 @@ override RANGES: u32 = 1u;
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 // dy [B, CO, OH, OW]: row co of the GEMM's left operand starts at co*OH*OW within each image.
-@group(0) @binding(1) var<storage, read> a: array<f32>;
+@group(0) @binding(1) var<storage, read> a: array<AElement>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 
 // An output pixel (n, oh, ow) of the walk over this split's range.
@@ -97,14 +97,31 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let offb = vec4<i32>((qb / kk) * (H * W)) + dhb * i32(W) + dwb;
 
   // This split's range of (n, oh, ow), walked with counters rather than divisions (empty from RANGES on).
+  // Ranges start at multiples of 4, so that with K_BLOCK 4 each block of 4 pixels is one vec4 of dy;
+  // every variant cuts them so (and the CPU reference too), so all fill the same slabs.
   let total = B * ohw;
-  let chunk = (total + RANGES - 1u) / RANGES;
+  let chunk = ((total + RANGES - 1u) / RANGES + 3u) / 4u * 4u;
   let k0 = min(split * chunk, total);
   let k1 = min(k0 + chunk, total);
   var w = Walk(k0 / ohw, (k0 % ohw) / OW, k0 % OW);
   let c = TapColumns(offa, offb, dha, dhb, dwa, dwb);
   var acc: Acc;
-  if (sharesRows(ra)) {
+  if (K_BLOCK == 4u) {
+    // `a` (dy) bound as vec4s (shaders/gemm_rows_vec4.wgsl), offered only when OH*OW % 4 == 0: then
+    // 4 pixels from a multiple of 4 lie in one image, and their dy values are one vec4 per row.
+    for (var k = k0; k < k1; k += 4u) {
+      let o = dyOffset(w);
+      let y0 = pixelValues(c, w);
+      advance(&w);
+      let y1 = pixelValues(c, w);
+      advance(&w);
+      let y2 = pixelValues(c, w);
+      advance(&w);
+      let y3 = pixelValues(c, w);
+      advance(&w);
+      accumulateQuads(&acc, ra, o, array<vec4<f32>, 8>(y0[0], y0[1], y1[0], y1[1], y2[0], y2[1], y3[0], y3[1]));
+    }
+  } else if (sharesRows(ra)) {
     for (var k = k0; k < k1; k++) {
       let y = pixelValues(c, w);
       accumulateShared(&acc, ra, dyOffset(w), y[0], y[1]);

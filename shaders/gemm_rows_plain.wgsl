@@ -1,6 +1,7 @@
 // The rows of a 16 x 8 register tile (shaders/gemm_tile.wgsl, shaders/matmul.wgsl), plainly: every
-// invocation loads its tile's 16 values of `a` for each k itself. Goes with shaders/gemm_rows.wgsl;
-// shaders/gemm_rows_subgroup.wgsl is the same interface with the loads shared across a subgroup.
+// invocation loads its tile's 16 values of `a` for each k itself. Goes with shaders/gemm_rows.wgsl and
+// one of shaders/gemm_rows_f32.wgsl or gemm_rows_vec4.wgsl; shaders/gemm_rows_subgroup.wgsl is the
+// same interface with the loads shared across a subgroup.
 
 struct TileRows {
   at: array<u32, 16>,

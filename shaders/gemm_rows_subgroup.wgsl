@@ -44,10 +44,10 @@ fn sharesRows(t: TileRows) -> bool {
 // One k: a[at[r] + o] for the 16 rows times the 8 gathered column values y0, y1, each value of `a`
 // loaded by one lane of the subgroup's first 4 and broadcast to all.
 fn accumulateShared(acc: ptr<function, Acc>, t: TileRows, o: u32, y0: vec4<f32>, y1: vec4<f32>) {
-  let v0 = a[t.mine.x + o];
-  let v1 = a[t.mine.y + o];
-  let v2 = a[t.mine.z + o];
-  let v3 = a[t.mine.w + o];
+  let v0 = aAt(t.mine.x + o);
+  let v1 = aAt(t.mine.y + o);
+  let v2 = aAt(t.mine.z + o);
+  let v3 = aAt(t.mine.w + o);
   var x = subgroupBroadcast(v0, 0u); (*acc)[0] += x * y0; (*acc)[1] += x * y1;
   x = subgroupBroadcast(v0, 1u); (*acc)[2] += x * y0; (*acc)[3] += x * y1;
   x = subgroupBroadcast(v0, 2u); (*acc)[4] += x * y0; (*acc)[5] += x * y1;

@@ -14,9 +14,11 @@
 // variant reading B as vec4 when N % 4 == 0 measured 5-10% slower there, so there is one kernel for
 // every shape and layout.
 //
-// The loads of op(A) and the accumulators come from a rows snippet placed first in the module:
+// The loads of op(A) and the accumulators come from rows snippets placed first in the module:
 // shaders/gemm_rows_plain.wgsl, or shaders/gemm_rows_subgroup.wgsl, which shares the loads of A across
-// a subgroup, each followed by shaders/gemm_rows.wgsl (src/ops/gemm-dispatch.ts offers both).
+// a subgroup, each followed by shaders/gemm_rows.wgsl (src/ops/gemm-dispatch.ts offers both). With
+// shaders/gemm_rows_vec4.wgsl, A is bound as vec4s and the k loop takes four k per step: the one
+// exception to scalar loads, offered to tuning for the adapters where it pays (llvmpipe).
 //
 // Epilogue (set by the fusion pass): HAS_BIAS adds bias[n] to every row of C, then RELU takes
 // max(., 0), both on the accumulators before the store, so C is written once.
@@ -36,7 +38,7 @@ override WG: u32 = 64u;
 const TM = 16u;
 const TN = 8u;
 
-@group(0) @binding(0) var<storage, read> a: array<f32>;
+@group(0) @binding(0) var<storage, read> a: array<AElement>;
 @group(0) @binding(1) var<storage, read> b: array<f32>;
 @group(0) @binding(2) var<storage, read_write> c: array<f32>;
 // [N]; without a bias, b is bound here again and never read.
@@ -154,7 +156,17 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   // The 16 rows of op(A), clamped to M - 1 once so the loop needs no bounds checks.
   let rows = tileRows(t.row0, M, t.am, tile / ((N + TN - 1u) / TN), idx % 4u);
   var acc: Acc;
-  if (sharesRows(rows)) {
+  if (K_BLOCK == 4u) {
+    // `a` bound as vec4s (shaders/gemm_rows_vec4.wgsl), offered only for an untransposed A with
+    // K % 4 == 0: row m's k..k+3 are one element.
+    for (var k = 0u; k < K; k += 4u) {
+      let y0 = rowOfB(t, k);
+      let y1 = rowOfB(t, k + 1u);
+      let y2 = rowOfB(t, k + 2u);
+      let y3 = rowOfB(t, k + 3u);
+      accumulateQuads(&acc, rows, k, array<vec4<f32>, 8>(y0[0], y0[1], y1[0], y1[1], y2[0], y2[1], y3[0], y3[1]));
+    }
+  } else if (sharesRows(rows)) {
     for (var k = 0u; k < K; k++) {
       let y = rowOfB(t, k);
       accumulateShared(&acc, rows, k * t.ak, y[0], y[1]);

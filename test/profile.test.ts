@@ -70,6 +70,7 @@ describe('profiling a program', function () {
     expect(counts.submits, 'submits of the profiled run').to.equal(1);
     expect(counts.createBindGroup).to.equal(0);
     if (!profile.timed) throw new Error(`expected a timed profile: ${profile.reason}`);
+    if (profile.method !== 'timestamps') throw new Error(`expected timestamps, got ${profile.method}`);
     expect(profile.kernels).to.have.length(program.stats.dispatchesPerStep);
     expect(profile.kernels.map((k) => k.index)).to.deep.equal(program.kernels.map((_, i) => i));
     for (const k of profile.kernels) {
@@ -110,6 +111,25 @@ describe('profiling a program', function () {
     } finally {
       if (device !== shared) device.destroy();
     }
+  });
+
+  it('isolated: each dispatch timed alone on any adapter, one submit per dispatch after an empty one', async () => {
+    const { device, program } = await narrowStep();
+    program.run({}, { steps: 1 });
+    await device.sync();
+    const calls = countGpuCalls(device);
+    const profile = await profileProgram(program, { steps: 2, isolated: true });
+    const counts = calls.stop();
+    if (!profile.timed || profile.method !== 'isolated') throw new Error('expected an isolated profile');
+    // Five empty submits measure the submit's own cost, then one per dispatch.
+    expect(counts.submits).to.equal(5 + program.stats.dispatchesPerStep);
+    expect(counts.createBindGroup).to.equal(0);
+    expect(profile.kernels.map((k) => k.label)).to.deep.equal(program.kernels.map((k) => k.label));
+    for (const k of profile.kernels) expect(Number.isFinite(k.micros) && k.micros >= 0, `${k.label}: ${k.micros}`).to.equal(true);
+    expect(profile.kernels.reduce((sum, k) => sum + k.share, 0)).to.be.closeTo(1, 1e-9);
+    expect(profile.gpuStepMs).to.be.above(0);
+    expect(profile.wallStepMs).to.equal(profile.gpuStepMs);
+    expect(profile.kernels.reduce((sum, k) => sum + k.micros, 0) / 1000).to.be.closeTo(profile.gpuStepMs, 1e-9);
   });
 
   it('kiln profile mnist --net narrow --steps 2 --limit 128 prints the table or says why it cannot', () => {

@@ -59,12 +59,38 @@ const cases: Record<string, Build> = {
     const dy = g.input('dy', [3, 17, 7, 11]);
     return { out: conv2dWeightGrad(x, dy, padded, [3, 3], 9), inputs: [x, dy] };
   },
+  // Shapes where the quads form (`a` read as vec4s) is offered: K % 4 == 0, C*KH*KW % 4 == 0,
+  // CO % 4 == 0 and OH*OW % 4 == 0 respectively, still not filling their tiles.
+  'matmul [37,28]x[28,23] + bias (quads)': (g) => {
+    const a = g.input('a', [37, 28]);
+    const b = g.input('b', [23, 28]);
+    const bias = g.input('bias', [23]);
+    return { out: g.add(g.matmul(a, b, { transposeB: true }), bias), inputs: [a, b, bias] };
+  },
+  'conv2d 3x4x13x11 * 7x4x3x3, padding 1 (quads)': (g) => {
+    const x = g.input('x', [3, 4, 13, 11]);
+    const w = g.input('w', [7, 4, 3, 3]);
+    return { out: g.conv2d(x, w, null, { padding: 1 }), inputs: [x, w] };
+  },
+  'conv2d_input_grad to 3x5x13x11 from 8 channels, stride 2x1, padding 1 (quads)': (g) => {
+    const dy = g.input('dy', [3, 8, 7, 11]);
+    const w = g.input('w', [8, 5, 3, 3]);
+    return { out: conv2dInputGrad(dy, w, padded, [13, 11]), inputs: [dy, w] };
+  },
+  'conv2d_weight_grad 7x5x3x3 over 3x13x10 in 5 splits (quads)': (g) => {
+    const x = g.input('x', [3, 5, 13, 10]);
+    const dy = g.input('dy', [3, 7, 11, 8]);
+    return { out: conv2dWeightGrad(x, dy, plain, [3, 3], 5), inputs: [x, dy] };
+  },
 };
 
 const hasSubgroups = (device: Device): boolean => device.gpu.features.has('subgroups');
 
-/** The default GEMM variant at a workgroup size: the subgroup rows where the device has subgroups. */
-const defaultVariant = (device: Device, size: string): string => (hasSubgroups(device) ? `${size}.subgroup` : size);
+/**
+ * The default GEMM variant at a workgroup size: the subgroup rows where the device has subgroups,
+ * else the quads form where the kernel offers it (`quads`), else the plain one.
+ */
+const defaultVariant = (device: Device, size: string, quads: boolean): string => (hasSubgroups(device) ? `${size}.subgroup` : quads ? `${size}.quads` : size);
 
 /** The variants that the step's tunable kernels offer, by kernel label. */
 function offered(schedule: Program): Map<string, string[]> {
@@ -121,6 +147,7 @@ describe('compile-time kernel tuning', () => {
       // Subgroup variants only where the device has subgroups (SwiftShader); odd shapes put some
       // subgroups across two row tiles, which then load their own rows.
       const all = new Set([...variants.values()].flat().filter((v) => !v.endsWith('.subgroup') || hasSubgroups(device)));
+      expect([...all].some((v) => v.endsWith('.quads')), `${name}: quads offered`).to.equal(name.endsWith('(quads)'));
       for (const variant of all) {
         await withTuning(device, { force: variant }, async () => {
           const { program, out, inputs, data } = await compileCase(device, build);
@@ -220,7 +247,7 @@ describe('compile-time kernel tuning', () => {
       for (let i = 0; i < 2; i++) {
         const { program } = await compileCase(device, timedGraph);
         expect(program.stats.kernelsTuned).to.equal(0);
-        expect(program.kernels[0]!.variant).to.equal(defaultVariant(device, 'wg16'));
+        expect(program.kernels[0]!.variant).to.equal(defaultVariant(device, 'wg16', true));
       }
     });
     // Given a budget, the same store (this process) keeps the default; a new one (a later process) tunes.
@@ -240,8 +267,8 @@ describe('compile-time kernel tuning', () => {
       expect(program.stats.kernelsTuned).to.equal(0);
       expect(program.stats.tuneMs).to.equal(0);
       // 9 x 6 tiles of 16 x 8 = 54 invocations: 16 per group (4 groups), today's default, with the
-      // subgroup rows where the device has subgroups.
-      expect(program.kernels[0]!.variant).to.equal(defaultVariant(device, 'wg16'));
+      // subgroup rows where the device has subgroups, else the quads form (K = 80).
+      expect(program.kernels[0]!.variant).to.equal(defaultVariant(device, 'wg16', true));
       expect(program.kernels[0]!.workgroups).to.deep.equal([4, 1, 1]);
     });
     expect(existsSync(path)).to.equal(false);

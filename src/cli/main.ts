@@ -75,11 +75,12 @@ const commands: Record<string, Command> = {
     run: evalMnistCommand,
   },
   'profile mnist': {
-    summary: 'per-kernel GPU time of one MNIST training step (timestamp queries), its share, GFLOP/s and GB/s',
+    summary: 'per-kernel GPU time of one MNIST training step (timestamp queries, or --isolated), its share, GFLOP/s and GB/s',
     options: {
       'batch-size': { type: 'number', default: 64, help: 'images per step' },
       steps: { type: 'number', default: 10, help: 'steps of the profiled run (one submit)' },
       warmup: { type: 'number', default: 2, help: 'steps run before the profiled ones' },
+      isolated: { type: 'boolean', default: false, help: 'time each kernel alone on the CPU, a submit per kernel (works without timestamp-query)' },
       limit: { type: 'number', help: 'load the first N training images only' },
       dataset: dataOptions['dataset']!,
       data: dataOptions['data']!,

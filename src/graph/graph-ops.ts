@@ -22,6 +22,7 @@ import { mul } from '../ops/mul';
 import { neg } from '../ops/neg';
 import { nllLoss } from '../ops/nll-loss';
 import type { Size2 } from '../ops/pool2d-window';
+import { permute } from '../ops/permute';
 import { pow, square } from '../ops/pow';
 import type { Axes } from '../ops/reduce';
 import { relu } from '../ops/relu';
@@ -60,6 +61,7 @@ declare module './graph' {
     max(x: T, axes?: Axes, keepdims?: boolean): T;
     reshape(x: T, shape: Shape): T;
     flatten(x: T, startDim?: number, endDim?: number): T;
+    permute(x: T, dims: readonly number[]): T;
     softmax(x: T, axis?: number): T;
     logSoftmax(x: T, axis?: number): T;
     nllLoss(logProbs: T, labels: T): T;
@@ -77,7 +79,7 @@ declare module './graph' {
 
 Object.assign(Graph.prototype, {
   add, sub, mul, div, neg, exp, log, pow, square, relu, sigmoid, tanh, equal, broadcastTo,
-  sum, mean, max, reshape, flatten, grad,
+  sum, mean, max, reshape, flatten, permute, grad,
   matmul, conv2d,
   softmax, logSoftmax, nllLoss, crossEntropy, mseLoss, argmax, accuracy,
   maxPool2d, dropout,

@@ -135,11 +135,18 @@ export function planMemory(schedule: readonly Tensor[], keep: ReadonlySet<Tensor
     steps: schedule.length,
     maxArenaBytes,
   };
-  // Two colourings, kept whichever packs into fewer bytes: in schedule order, and largest tensors
-  // first (the large ones set each arena's peak, the small ones then fill around them).
+  // Several colourings, kept whichever packs into the fewest bytes: in schedule order, largest tensors
+  // first (the large ones set each arena's peak, the small ones then fill around them), longest-lived
+  // first, largest bytes x lifetime first, and in reverse schedule order. Each is a greedy heuristic
+  // whose result can swing with one small change to the graph: with only the first two, adding the
+  // 73 KB permuted conv2 weight to the MNIST step moved its plan from 30.4 to 33.4 MiB.
   const inSchedule = units.map((_, i) => i);
   const bySize = [...inSchedule].sort((x, y) => problem.items[y]!.bytes - problem.items[x]!.bytes || x - y);
-  const starts = [inSchedule, bySize]
+  const length = (i: number) => problem.items[i]!.last - problem.items[i]!.first;
+  const byLife = [...inSchedule].sort((x, y) => length(y) - length(x) || x - y);
+  const byArea = [...inSchedule].sort((x, y) => problem.items[y]!.bytes * (length(y) + 1) - problem.items[x]!.bytes * (length(x) + 1) || x - y);
+  const reversed = [...inSchedule].reverse();
+  const starts = [inSchedule, bySize, byLife, byArea, reversed]
     .map((order) => placeOffsets(units, neighbours, colourArenas(problem, order), alignment, maxArenaBytes))
     .reduce((best, next) => (arenaTotal(units, next) < arenaTotal(units, best) ? next : best));
 

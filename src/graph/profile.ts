@@ -2,7 +2,11 @@
 // same dispatches as Program.run, each in a compute pass of its own whose timestampWrites record
 // when it starts and ends, then resolves the timestamps and copies them to a staging buffer in the
 // same command encoder: one submit, as a normal run. Without the adapter feature 'timestamp-query'
-// (llvmpipe through OpenGL ES has none) only the wall-clock time of the whole run is measured.
+// (llvmpipe through OpenGL ES has none; Chrome hides it behind a flag) only the wall-clock time of
+// the whole run is measured, unless the caller asks for `isolated` timing: each dispatch then runs
+// alone, `steps` times back to back in a submit of its own, and the CPU times that submit. Isolated
+// times leave out what a kernel gains or loses from its neighbours (caches, overlap), but they are
+// the only per-kernel figures such an adapter can give.
 import type { Device } from '../device/device';
 import type { KernelInfo, Program } from './program';
 import { fmt } from './shape';
@@ -11,6 +15,11 @@ import type { Tensor } from './tensor';
 export interface ProfileOptions {
   /** Steps of the profiled run (one submit). Inputs keep the values of the program's last run. */
   steps: number;
+  /**
+   * Time each dispatch on its own (one submit per dispatch, timed on the CPU) instead of with
+   * timestamp queries. Works on every adapter; changes the number of submits.
+   */
+  isolated?: boolean;
 }
 
 /** What a dispatch costs, known without running it. */
@@ -48,12 +57,22 @@ interface ProfileBase {
 export type ProgramProfile =
   | (ProfileBase & {
       timed: true;
+      method: 'timestamps';
       /** One row per dispatch of the step, in step order. */
       kernels: KernelTiming[];
       /** Sum of the kernels' mean times: the step as the GPU spent it in kernels. */
       gpuStepMs: number;
       /** Mean time from the start of a step's first kernel to the end of its last (gaps included). */
       spanStepMs: number;
+    })
+  | (ProfileBase & {
+      timed: true;
+      /** Each dispatch timed alone on the CPU; wallStepMs is then the sum of those times. */
+      method: 'isolated';
+      kernels: KernelTiming[];
+      gpuStepMs: number;
+      /** Wall-clock time of one empty submit, taken off each dispatch's submit. */
+      submitMs: number;
     })
   | (ProfileBase & {
       timed: false;
@@ -79,6 +98,12 @@ export async function profileProgram(program: Program, options: ProfileOptions):
   for (const k of kernels) dispatchesOf.set(k.node, (dispatchesOf.get(k.node) ?? 0) + 1);
   const costs = kernels.map((k, i) => kernelCost(k, i, dispatchesOf.get(k.node)!));
   const stepFlops = costs.reduce((sum, k) => sum + k.flops, 0);
+  if (options.isolated) {
+    const { micros, submitMs } = await isolatedRuns(device, kernels, steps);
+    const timings = withTimes(costs, micros);
+    const gpuStepMs = micros.reduce((sum, m) => sum + m, 0) / 1000;
+    return { timed: true, method: 'isolated', kernels: timings, steps, stepFlops, wallStepMs: gpuStepMs, gpuStepMs, submitMs };
+  }
   if (!device.gpu.features.has('timestamp-query')) {
     const started = performance.now();
     program.run({}, { steps });
@@ -95,17 +120,57 @@ export async function profileProgram(program: Program, options: ProfileOptions):
   let span = 0;
   for (let s = 0; s < steps; s++) span += Math.max(0, times[2 * ((s + 1) * perStep - 1) + 1]! - times[2 * s * perStep]!);
   const gpuStepMicros = micros.reduce((sum, m) => sum + m, 0);
-  const timings: KernelTiming[] = costs.map((cost, i) => {
+  const timings = withTimes(costs, micros);
+  return { timed: true, method: 'timestamps', kernels: timings, steps, stepFlops, wallStepMs: wallMs / steps, gpuStepMs: gpuStepMicros / 1000, spanStepMs: span / steps / 1e6 };
+}
+
+/** Each cost with its mean time per step, its share of the step and the rates it achieved. */
+function withTimes(costs: readonly KernelCost[], micros: readonly number[]): KernelTiming[] {
+  const total = micros.reduce((sum, m) => sum + m, 0);
+  return costs.map((cost, i) => {
     const seconds = micros[i]! / 1e6;
     return {
       ...cost,
       micros: micros[i]!,
-      share: gpuStepMicros > 0 ? micros[i]! / gpuStepMicros : 0,
+      share: total > 0 ? micros[i]! / total : 0,
       gflops: seconds > 0 ? cost.flops / seconds / 1e9 : 0,
       gbps: seconds > 0 ? cost.bytes / seconds / 1e9 : 0,
     };
   });
-  return { timed: true, kernels: timings, steps, stepFlops, wallStepMs: wallMs / steps, gpuStepMs: gpuStepMicros / 1000, spanStepMs: span / steps / 1e6 };
+}
+
+/** Wall-clock milliseconds of one submit of `encode`'s commands, to the queue going idle. */
+async function timedSubmit(device: Device, encode: (encoder: GPUCommandEncoder) => void): Promise<number> {
+  const encoder = device.gpu.createCommandEncoder({ label: 'isolated timing' });
+  encode(encoder);
+  const commands = encoder.finish();
+  const started = performance.now();
+  device.gpu.queue.submit([commands]);
+  await device.gpu.queue.onSubmittedWorkDone();
+  return performance.now() - started;
+}
+
+/**
+ * Runs each dispatch `steps` times in a submit of its own and returns its mean time in microseconds,
+ * less the cost of an empty submit (the fastest of a few), measured first.
+ */
+async function isolatedRuns(device: Device, kernels: readonly KernelInfo[], steps: number): Promise<{ micros: number[]; submitMs: number }> {
+  device.check();
+  let submitMs = Infinity;
+  for (let i = 0; i < 5; i++) submitMs = Math.min(submitMs, await timedSubmit(device, (e) => e.beginComputePass().end()));
+  const micros: number[] = [];
+  for (const k of kernels) {
+    const ms = await timedSubmit(device, (encoder) => {
+      const pass = encoder.beginComputePass({ label: k.label });
+      pass.setPipeline(k.pipeline);
+      pass.setBindGroup(0, k.bindGroup);
+      for (let s = 0; s < steps; s++) pass.dispatchWorkgroups(k.workgroups[0], k.workgroups[1], k.workgroups[2]);
+      pass.end();
+    });
+    micros.push((Math.max(0, ms - submitMs) * 1000) / steps);
+  }
+  device.check();
+  return { micros, submitMs };
 }
 
 /** A node lowered to several dispatches shares its FLOPs evenly among them, so the step's sum holds. */

@@ -45,7 +45,7 @@ export const conv2dWeightGradOp = defineOp<Conv2dWeightGradAttrs>({
     return [
       tunableCall(
         { label: 'conv2d_weight_grad', constants: { ...geometryConstants(g), PADDED: hasPadding(attrs) ? 1 : 0, SPLITS: attrs.splits }, bindings: [{ input: 0 }, { input: 1 }, { output: true }] },
-        weightGradVariants(tiles, attrs.splits),
+        weightGradVariants(tiles, attrs.splits, (g.OH * g.OW) % 4 === 0),
       ),
     ];
   },
@@ -54,7 +54,7 @@ export const conv2dWeightGradOp = defineOp<Conv2dWeightGradAttrs>({
     const taps = g.C * g.KH * g.KW;
     const data = new Float64Array(attrs.splits * g.CO * taps);
     const ohw = g.OH * g.OW;
-    const chunk = Math.ceil((g.B * ohw) / attrs.splits);
+    const chunk = rangeLength(g.B * ohw, attrs.splits);
     forEachTap(g, (n, oh, ow, kh, kw, ih, iw) => {
       const split = Math.floor((n * ohw + oh * g.OW + ow) / chunk);
       for (let co = 0; co < g.CO; co++) {
@@ -74,7 +74,7 @@ export const conv2dWeightGradOp = defineOp<Conv2dWeightGradAttrs>({
 
 /**
  * Today's choice (every slab its own range, the usual workgroup size: the subgroup code where the
- * device has subgroups, then the plain code) first, then half and a quarter as many ranges (longer
+ * device has subgroups, the quads code where OH*OW % 4 == 0, then the plain code) first, then half and a quarter as many ranges (longer
  * chunks, fewer invocations) and the largest other workgroup size.
  *
  * The split count fixes the shape of the partials, which the graph holds from autodiff on (the sum
@@ -83,14 +83,26 @@ export const conv2dWeightGradOp = defineOp<Conv2dWeightGradAttrs>({
  * splits than weightGradSplits() chose, which suits software adapters (where 1,024 invocations are
  * more than the CPU threads need); the sum still reads every slab, the same for every variant.
  */
-function weightGradVariants(tiles: number, splits: number): KernelVariant[] {
+function weightGradVariants(tiles: number, splits: number, quads: boolean): KernelVariant[] {
   const invocations = tiles * splits;
-  const [shared, plain, ...others] = gemmVariants(code, invocations, { RANGES: splits });
-  const size = plain!.constants['WG']!;
+  const variants = gemmVariants(code, invocations, { extra: { RANGES: splits }, quads });
+  const plain = variants.filter((v) => v.code === code.plain);
+  // The subgroup and quads forms and the plain one, at the usual workgroup size.
+  const usual = variants.slice(0, variants.indexOf(plain[0]!) + 1);
+  const size = plain[0]!.constants['WG']!;
   const ranges = [Math.ceil(splits / 2), Math.ceil(splits / 4)].filter((r, i, all) => r < splits && all.indexOf(r) === i);
-  const fewer = ranges.map((r): KernelVariant => ({ ...plain!, name: `wg${size}.ranges${r}`, constants: { WG: size, RANGES: r } }));
-  const other = others.sort((a, b) => b.constants['WG']! - a.constants['WG']!)[0];
-  return [shared!, plain!, ...fewer, ...(other ? [other] : [])];
+  const fewer = ranges.map((r): KernelVariant => ({ ...plain[0]!, name: `wg${size}.ranges${r}`, constants: { WG: size, RANGES: r } }));
+  const other = plain.slice(1).sort((a, b) => b.constants['WG']! - a.constants['WG']!)[0];
+  return [...usual, ...fewer, ...(other ? [other] : [])];
+}
+
+/**
+ * How many output pixels each of `ranges` ranges sums: an even share rounded up to a multiple of 4,
+ * so that a range's blocks of 4 pixels never straddle two images when OH*OW % 4 == 0 (the quads
+ * kernel reads dy four pixels at a time). The shader cuts its ranges the same way.
+ */
+export function rangeLength(pixels: number, ranges: number): number {
+  return Math.ceil(Math.ceil(pixels / ranges) / 4) * 4;
 }
 
 /** How many ranges the reduction over B*OH*OW output pixels is split into. */

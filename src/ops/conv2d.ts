@@ -46,7 +46,8 @@ export const conv2dOp = defineOp<Conv2dForwardAttrs>({
           constants: { ...geometryConstants(g), PADDED: hasPadding(attrs) ? 1 : 0, HAS_BIAS: b ? 1 : 0, RELU: attrs.relu ? 1 : 0 },
           bindings: [{ input: 0 }, { input: 1 }, { input: b ? 2 : 1 }, { output: true }],
         },
-        gemmVariants(code, tiles),
+        // Quads read the weight's rows four k at a time: each row starts at a multiple of C*KH*KW.
+        gemmVariants(code, tiles, { quads: (g.C * g.KH * g.KW) % 4 === 0 }),
       ),
     ];
   },

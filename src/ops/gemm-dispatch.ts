@@ -1,16 +1,21 @@
 // Code and workgroup sizes for the register-tiled GEMM kernels (matmul and the three conv2d kernels).
-// Each kernel comes twice: with shaders/gemm_rows_plain.wgsl, and, for devices with the `subgroups`
-// feature, with shaders/gemm_rows_subgroup.wgsl (each followed by shaders/gemm_rows.wgsl), which
-// shares the loads of the tile's 16 rows across a subgroup (the MNIST step about 15% faster on
-// SwiftShader). That one is the default wherever it can run, and compile-time tuning
-// (src/graph/tuning.ts) may still pick the plain one where it times faster.
+// Each kernel comes in up to three forms, all with shaders/gemm_rows.wgsl:
+// - plain: shaders/gemm_rows_plain.wgsl with `a` bound as floats (shaders/gemm_rows_f32.wgsl);
+// - subgroup, for devices with the `subgroups` feature: shaders/gemm_rows_subgroup.wgsl, which shares
+//   the loads of the tile's 16 rows across a subgroup (the MNIST step about 15% faster on SwiftShader);
+// - quads, where the op says its rows allow it: `a` bound as vec4s (shaders/gemm_rows_vec4.wgsl) and
+//   the k loop four k per step (on llvmpipe the conv2 forward and weight gradient about 20% faster).
+// The subgroup form is the default wherever it can run, then the quads form, and compile-time tuning
+// (src/graph/tuning.ts) picks whichever times fastest.
 // Workgroups: 64 invocations, fewer when that would leave fewer than 4 groups, because a software
 // adapter spreads workgroups (not invocations) over its CPU threads. That default is a guess that
 // holds on SwiftShader; gemmVariants() offers the other sizes to tuning. Every size is a multiple of
 // 4, which the subgroup rows rely on.
 import rowsCommon from '../../shaders/gemm_rows.wgsl';
+import rowsF32 from '../../shaders/gemm_rows_f32.wgsl';
 import rowsPlain from '../../shaders/gemm_rows_plain.wgsl';
 import rowsSubgroup from '../../shaders/gemm_rows_subgroup.wgsl';
+import rowsVec4 from '../../shaders/gemm_rows_vec4.wgsl';
 import { dispatch1d, WORKGROUP_1D, type KernelCall, type KernelVariant } from './op';
 
 const MIN_WORKGROUPS = 4;
@@ -27,28 +32,51 @@ export function gemmWorkgroups(invocations: number): { workgroups: [number, numb
   return { workgroups: dispatch1d(invocations, size), size };
 }
 
-/** A GEMM kernel's module with each rows snippet, which goes first (it may hold `enable subgroups`). */
+/** A GEMM kernel's module in each form; the subgroup one goes first (it holds `enable subgroups`). */
 export interface GemmCode {
   plain: string;
   subgroup: string;
+  quads: string;
 }
 
 export function gemmCode(...parts: string[]): GemmCode {
-  const body = parts.join('\n');
-  return { plain: `${rowsPlain}\n${rowsCommon}\n${body}`, subgroup: `${rowsSubgroup}\n${rowsCommon}\n${body}` };
+  const body = `${rowsCommon}\n${parts.join('\n')}`;
+  return {
+    plain: `${rowsPlain}\n${rowsF32}\n${body}`,
+    subgroup: `${rowsSubgroup}\n${rowsF32}\n${body}`,
+    quads: `${rowsPlain}\n${rowsVec4}\n${body}`,
+  };
+}
+
+export interface GemmVariantOptions {
+  /** Constants every variant gets (a split count). */
+  extra?: Record<string, number>;
+  /** Appended to every variant's name. */
+  suffix?: string;
+  /**
+   * Whether the kernel may read `a` as vec4s four k at a time: every row it reads starts at a
+   * multiple of 4 floats and its k runs in whole blocks of 4 (each op states its own condition).
+   */
+  quads?: boolean;
 }
 
 /**
  * The variants worth timing for `invocations` invocations, today's choice first: the subgroup code
- * at the default workgroup size (offered only where the device has subgroups), then the plain code at
- * that size and at the others in TUNED_SIZES, except sizes larger than the whole dispatch (one group,
- * mostly idle). `extra` constants (a split count) go into every variant, and `suffix` into every name.
+ * at the default workgroup size (offered only where the device has subgroups), the quads code at that
+ * size where the op allows it, then the plain code at that size and at the others in TUNED_SIZES,
+ * except sizes larger than the whole dispatch (one group, mostly idle).
  */
-export function gemmVariants(code: GemmCode, invocations: number, extra: Record<string, number> = {}, suffix = ''): KernelVariant[] {
+export function gemmVariants(code: GemmCode, invocations: number, options: GemmVariantOptions = {}): KernelVariant[] {
+  const { extra = {}, suffix = '', quads = false } = options;
   const { size } = gemmWorkgroups(invocations);
   const sizes = [size, ...TUNED_SIZES.filter((s) => s !== size && s <= invocations)];
   const plain = sizes.map((s): KernelVariant => ({ name: `wg${s}${suffix}`, constants: { ...extra, WG: s }, workgroups: dispatch1d(invocations, s), code: code.plain }));
-  return [{ ...plain[0]!, name: `wg${size}${suffix}.subgroup`, code: code.subgroup, feature: 'subgroups' }, ...plain];
+  const first = plain[0]!;
+  return [
+    { ...first, name: `wg${size}${suffix}.subgroup`, code: code.subgroup, feature: 'subgroups' },
+    ...(quads ? [{ ...first, name: `wg${size}${suffix}.quads`, code: code.quads }] : []),
+    ...plain,
+  ];
 }
 
 /**

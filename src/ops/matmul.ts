@@ -57,7 +57,8 @@ export const matmulOp = defineOp<MatmulAttrs>({
     const [m, n] = [node.shape[0]!, node.shape[1]!];
     const k = asRead(node.inputs[0]!.shape, attrs.transposeA)[1];
     const hasBias = node.inputs.length === 3;
-    const variants = gemmVariants(code, Math.ceil(m / TILE_ROWS) * Math.ceil(n / TILE_COLS));
+    // Quads read A's rows four k at a time: A untransposed, each row starting at a multiple of K.
+    const variants = gemmVariants(code, Math.ceil(m / TILE_ROWS) * Math.ceil(n / TILE_COLS), { quads: !attrs.transposeA && k % 4 === 0 });
     return [
       tunableCall(
         {

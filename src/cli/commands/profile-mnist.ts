@@ -1,6 +1,7 @@
 // `kiln profile mnist`: where the time of one MNIST training step goes. Compiles the training step,
 // runs warm-up steps, then profiles N steps in one submit (src/graph/profile.ts): per kernel, the
-// mean GPU time per step, its share of the step, and the GFLOP/s and GB/s it achieved.
+// mean GPU time per step, its share of the step, and the GFLOP/s and GB/s it achieved. With
+// --isolated each kernel is instead timed alone, N times in a submit of its own, on any adapter.
 import type { Device } from '../../device/device';
 import { profileProgram, type KernelTiming, type ProgramProfile } from '../../graph/profile';
 import { manualSeed } from '../../random/philox';
@@ -33,8 +34,13 @@ export async function profileMnistCommand(device: Device, options: ParsedOptions
     console.log(`warm-up: ${warmup} step(s) as a normal run, ${((performance.now() - started) / warmup).toFixed(3)} ms per step wall clock`);
   }
   train.startEpoch(null); // the profiled steps read the first batches again
-  const profile = await profileProgram(program, { steps });
-  console.log(`profiled: ${steps} step(s) in one submit, each dispatch in a timed pass of its own`);
+  const isolated = options['isolated'] === true;
+  const profile = await profileProgram(program, { steps, isolated });
+  console.log(
+    isolated
+      ? `profiled: each dispatch alone, ${steps} time(s) in a submit of its own, timed on the CPU`
+      : `profiled: ${steps} step(s) in one submit, each dispatch in a timed pass of its own`,
+  );
   console.log(report(profile, batch, mnistTrainFlops(widths) * batch));
 }
 
@@ -42,12 +48,16 @@ export async function profileMnistCommand(device: Device, options: ParsedOptions
 export function report(profile: ProgramProfile, batch: number, modelFlops: number): string {
   const lines: string[] = [];
   let stepMs: number;
-  if (profile.timed) {
+  if (profile.timed && profile.method === 'timestamps') {
     lines.push(...kernelTable(profile.kernels));
     stepMs = profile.wallStepMs;
     lines.push(
       `step: ${profile.gpuStepMs.toFixed(3)} ms in kernels, ${profile.spanStepMs.toFixed(3)} ms from the first kernel's start to the last one's end, ${profile.wallStepMs.toFixed(3)} ms wall clock (GPU timestamps)`,
     );
+  } else if (profile.timed) {
+    lines.push(...kernelTable(profile.kernels));
+    stepMs = profile.gpuStepMs;
+    lines.push(`step: ${profile.gpuStepMs.toFixed(3)} ms in kernels, each timed alone on the CPU (${profile.submitMs.toFixed(3)} ms of an empty submit taken off each)`);
   } else {
     lines.push(`no per-kernel times: ${profile.reason}.`);
     stepMs = profile.wallStepMs;
