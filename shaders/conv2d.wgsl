@@ -40,6 +40,15 @@ fn pixelColumn(k: u32, basea: vec4<i32>, baseb: vec4<i32>, iha: vec4<i32>, ihb: 
   return array<vec4<f32>, 2>(gatherTaps(inputTaps(basea, iha, iwa, kh, kw), channel), gatherTaps(inputTaps(baseb, ihb, iwb, kh, kw), channel));
 }
 
+// pixelColumn() of k..k+3, as accumulateQuads() takes them.
+fn pixelColumns(k: u32, basea: vec4<i32>, baseb: vec4<i32>, iha: vec4<i32>, ihb: vec4<i32>, iwa: vec4<i32>, iwb: vec4<i32>) -> array<vec4<f32>, 8> {
+  let y0 = pixelColumn(k, basea, baseb, iha, ihb, iwa, iwb);
+  let y1 = pixelColumn(k + 1u, basea, baseb, iha, ihb, iwa, iwb);
+  let y2 = pixelColumn(k + 2u, basea, baseb, iha, ihb, iwa, iwb);
+  let y3 = pixelColumn(k + 3u, basea, baseb, iha, ihb, iwa, iwb);
+  return array<vec4<f32>, 8>(y0[0], y0[1], y1[0], y1[1], y2[0], y2[1], y3[0], y3[1]);
+}
+
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let idx = flatIndex(gid, groups);
@@ -73,15 +82,15 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 
   var acc: Acc;
   let hw = i32(H * W);
-  if (K_BLOCK == 4u) {
+  if (K_BLOCK == 4u && sharesRows(ra)) {
     // `a` bound as vec4s (shaders/gemm_rows_vec4.wgsl), offered only when C*KH*KW % 4 == 0: k walks
     // the weight's storage order four at a time, one vec4 per row, each k's taps worked out anew.
     for (var k = 0u; k < C * KH * KW; k += 4u) {
-      let y0 = pixelColumn(k, basea, baseb, iha, ihb, iwa, iwb);
-      let y1 = pixelColumn(k + 1u, basea, baseb, iha, ihb, iwa, iwb);
-      let y2 = pixelColumn(k + 2u, basea, baseb, iha, ihb, iwa, iwb);
-      let y3 = pixelColumn(k + 3u, basea, baseb, iha, ihb, iwa, iwb);
-      accumulateQuads(&acc, ra, k, array<vec4<f32>, 8>(y0[0], y0[1], y1[0], y1[1], y2[0], y2[1], y3[0], y3[1]));
+      accumulateQuadsShared(&acc, ra, k, pixelColumns(k, basea, baseb, iha, ihb, iwa, iwb));
+    }
+  } else if (K_BLOCK == 4u) {
+    for (var k = 0u; k < C * KH * KW; k += 4u) {
+      accumulateQuads(&acc, ra, k, pixelColumns(k, basea, baseb, iha, ihb, iwa, iwb));
     }
   } else if (C < CHANNELS_INNER_FROM) {
     // Too few k for shared loads to pay for the check that picks them.

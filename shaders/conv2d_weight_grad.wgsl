@@ -65,6 +65,19 @@ fn pixelValues(c: TapColumns, w: Walk) -> array<vec4<f32>, 2> {
   );
 }
 
+// pixelValues() of w and the 3 pixels after it, as accumulateQuads() takes them; w ends past them.
+fn fourPixels(c: TapColumns, w: ptr<function, Walk>) -> array<vec4<f32>, 8> {
+  let y0 = pixelValues(c, *w);
+  advance(w);
+  let y1 = pixelValues(c, *w);
+  advance(w);
+  let y2 = pixelValues(c, *w);
+  advance(w);
+  let y3 = pixelValues(c, *w);
+  advance(w);
+  return array<vec4<f32>, 8>(y0[0], y0[1], y1[0], y1[1], y2[0], y2[1], y3[0], y3[1]);
+}
+
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let idx = flatIndex(gid, groups);
@@ -106,20 +119,17 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   var w = Walk(k0 / ohw, (k0 % ohw) / OW, k0 % OW);
   let c = TapColumns(offa, offb, dha, dhb, dwa, dwb);
   var acc: Acc;
-  if (K_BLOCK == 4u) {
+  if (K_BLOCK == 4u && sharesRows(ra)) {
     // `a` (dy) bound as vec4s (shaders/gemm_rows_vec4.wgsl), offered only when OH*OW % 4 == 0: then
     // 4 pixels from a multiple of 4 lie in one image, and their dy values are one vec4 per row.
     for (var k = k0; k < k1; k += 4u) {
       let o = dyOffset(w);
-      let y0 = pixelValues(c, w);
-      advance(&w);
-      let y1 = pixelValues(c, w);
-      advance(&w);
-      let y2 = pixelValues(c, w);
-      advance(&w);
-      let y3 = pixelValues(c, w);
-      advance(&w);
-      accumulateQuads(&acc, ra, o, array<vec4<f32>, 8>(y0[0], y0[1], y1[0], y1[1], y2[0], y2[1], y3[0], y3[1]));
+      accumulateQuadsShared(&acc, ra, o, fourPixels(c, &w));
+    }
+  } else if (K_BLOCK == 4u) {
+    for (var k = k0; k < k1; k += 4u) {
+      let o = dyOffset(w);
+      accumulateQuads(&acc, ra, o, fourPixels(c, &w));
     }
   } else if (sharesRows(ra)) {
     for (var k = k0; k < k1; k++) {

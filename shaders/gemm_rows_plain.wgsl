@@ -25,3 +25,7 @@ fn accumulateOwn(acc: ptr<function, Acc>, t: TileRows, o: u32, y0: vec4<f32>, y1
 fn accumulateShared(acc: ptr<function, Acc>, t: TileRows, o: u32, y0: vec4<f32>, y1: vec4<f32>) {
   accumulateRows(acc, t.at, o, y0, y1);
 }
+
+fn accumulateQuadsShared(acc: ptr<function, Acc>, t: TileRows, o: u32, y: array<vec4<f32>, 8>) {
+  accumulateQuads(acc, t, o, y);
+}

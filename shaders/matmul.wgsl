@@ -145,6 +145,15 @@ fn rowOfB(t: Tile, k: u32) -> array<vec4<f32>, 2> {
   );
 }
 
+// Rows k..k+3 of op(B) for the tile, as accumulateQuads() takes them.
+fn rowsOfB(t: Tile, k: u32) -> array<vec4<f32>, 8> {
+  let y0 = rowOfB(t, k);
+  let y1 = rowOfB(t, k + 1u);
+  let y2 = rowOfB(t, k + 2u);
+  let y3 = rowOfB(t, k + 3u);
+  return array<vec4<f32>, 8>(y0[0], y0[1], y1[0], y1[1], y2[0], y2[1], y3[0], y3[1]);
+}
+
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let idx = flatIndex(gid, groups);
@@ -156,15 +165,15 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   // The 16 rows of op(A), clamped to M - 1 once so the loop needs no bounds checks.
   let rows = tileRows(t.row0, M, t.am, tile / ((N + TN - 1u) / TN), idx % 4u);
   var acc: Acc;
-  if (K_BLOCK == 4u) {
+  if (K_BLOCK == 4u && sharesRows(rows)) {
     // `a` bound as vec4s (shaders/gemm_rows_vec4.wgsl), offered only for an untransposed A with
     // K % 4 == 0: row m's k..k+3 are one element.
     for (var k = 0u; k < K; k += 4u) {
-      let y0 = rowOfB(t, k);
-      let y1 = rowOfB(t, k + 1u);
-      let y2 = rowOfB(t, k + 2u);
-      let y3 = rowOfB(t, k + 3u);
-      accumulateQuads(&acc, rows, k, array<vec4<f32>, 8>(y0[0], y0[1], y1[0], y1[1], y2[0], y2[1], y3[0], y3[1]));
+      accumulateQuadsShared(&acc, rows, k, rowsOfB(t, k));
+    }
+  } else if (K_BLOCK == 4u) {
+    for (var k = 0u; k < K; k += 4u) {
+      accumulateQuads(&acc, rows, k, rowsOfB(t, k));
     }
   } else if (sharesRows(rows)) {
     for (var k = 0u; k < K; k++) {

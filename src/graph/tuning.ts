@@ -234,14 +234,19 @@ export class Tuner {
 
   /**
    * The best milliseconds per run of each trial (the first, the default, already warm with
-   * `firstBest`). Slow kernels (reps = 1): the best of two single runs each, the first of which may
-   * include a software adapter's kernel compile. Fast ones: a warm-up each, then two trials of `reps`
+   * `firstBest`). Slow kernels (reps = 1): the best of two single runs each, in two rounds, the first
+   * of which may include a software adapter's kernel compile. Fast ones: a warm-up each, then two trials of `reps`
    * runs, the variants in one order then the reverse (a drifting background load then favours none).
    */
   private async measure(trials: readonly Selected[], reps: number, firstBest: number): Promise<number[]> {
     const best = trials.map((_, i) => (i === 0 ? firstBest : Infinity));
     if (reps === 1) {
-      for (let i = 1; i < trials.length; i++) best[i] = Math.min(await timeTrial(this.device, trials[i]!, 1), await timeTrial(this.device, trials[i]!, 1));
+      // Round by round, one order then the reverse, like the fast ones (a single run of a slow kernel
+      // on a shared machine can be 20% off; back to back, a variant's two runs shared its bad patch).
+      const others = trials.map((_, i) => i).slice(1);
+      for (const round of [others, [...others].reverse()]) {
+        for (const i of round) best[i] = Math.min(best[i]!, await timeTrial(this.device, trials[i]!, 1));
+      }
       return best;
     }
     for (const trial of trials.slice(1)) await timeTrial(this.device, trial, 1);

@@ -4,7 +4,9 @@
 // - subgroup, for devices with the `subgroups` feature: shaders/gemm_rows_subgroup.wgsl, which shares
 //   the loads of the tile's 16 rows across a subgroup (the MNIST step about 15% faster on SwiftShader);
 // - quads, where the op says its rows allow it: `a` bound as vec4s (shaders/gemm_rows_vec4.wgsl) and
-//   the k loop four k per step (on llvmpipe the conv2 forward and weight gradient about 20% faster).
+//   the k loop four k per step (on llvmpipe the conv2 forward and weight gradient about 20% faster);
+// - subgroup quads, both at once (on SwiftShader the conv2 forward and weight gradient about 10%
+//   faster than the subgroup form, matmul and the input gradient slower).
 // The subgroup form is the default wherever it can run, then the quads form, and compile-time tuning
 // (src/graph/tuning.ts) picks whichever times fastest.
 // Workgroups: 64 invocations, fewer when that would leave fewer than 4 groups, because a software
@@ -37,6 +39,7 @@ export interface GemmCode {
   plain: string;
   subgroup: string;
   quads: string;
+  subgroupQuads: string;
 }
 
 export function gemmCode(...parts: string[]): GemmCode {
@@ -45,6 +48,7 @@ export function gemmCode(...parts: string[]): GemmCode {
     plain: `${rowsPlain}\n${rowsF32}\n${body}`,
     subgroup: `${rowsSubgroup}\n${rowsF32}\n${body}`,
     quads: `${rowsPlain}\n${rowsVec4}\n${body}`,
+    subgroupQuads: `${rowsSubgroup}\n${rowsVec4}\n${body}`,
   };
 }
 
@@ -58,25 +62,28 @@ export interface GemmVariantOptions {
    * multiple of 4 floats and its k runs in whole blocks of 4 (each op states its own condition).
    */
   quads?: boolean;
+  /** Whether the quads forms lead the list (the op measured them faster), else the subgroup form. */
+  quadsFirst?: boolean;
 }
 
 /**
  * The variants worth timing for `invocations` invocations, today's choice first: the subgroup code
- * at the default workgroup size (offered only where the device has subgroups), the quads code at that
- * size where the op allows it, then the plain code at that size and at the others in TUNED_SIZES,
+ * at the default workgroup size (offered only where the device has subgroups), where the op allows
+ * quads the subgroup quads and quads codes at that size (the subgroup quads first when the op says
+ * `quadsFirst`), then the plain code at that size and at the others in TUNED_SIZES,
  * except sizes larger than the whole dispatch (one group, mostly idle).
  */
 export function gemmVariants(code: GemmCode, invocations: number, options: GemmVariantOptions = {}): KernelVariant[] {
-  const { extra = {}, suffix = '', quads = false } = options;
+  const { extra = {}, suffix = '', quads = false, quadsFirst = false } = options;
   const { size } = gemmWorkgroups(invocations);
   const sizes = [size, ...TUNED_SIZES.filter((s) => s !== size && s <= invocations)];
   const plain = sizes.map((s): KernelVariant => ({ name: `wg${s}${suffix}`, constants: { ...extra, WG: s }, workgroups: dispatch1d(invocations, s), code: code.plain }));
   const first = plain[0]!;
-  return [
-    { ...first, name: `wg${size}${suffix}.subgroup`, code: code.subgroup, feature: 'subgroups' },
-    ...(quads ? [{ ...first, name: `wg${size}${suffix}.quads`, code: code.quads }] : []),
-    ...plain,
-  ];
+  const subgroup: KernelVariant = { ...first, name: `wg${size}${suffix}.subgroup`, code: code.subgroup, feature: 'subgroups' };
+  if (!quads) return [subgroup, ...plain];
+  const subgroupQuads: KernelVariant = { ...subgroup, name: `${subgroup.name}.quads`, code: code.subgroupQuads };
+  const ownQuads: KernelVariant = { ...first, name: `wg${size}${suffix}.quads`, code: code.quads };
+  return quadsFirst ? [subgroupQuads, subgroup, ownQuads, ...plain] : [subgroup, subgroupQuads, ownQuads, ...plain];
 }
 
 /**
