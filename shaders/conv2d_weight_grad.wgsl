@@ -67,6 +67,14 @@ fn pixelValues(c: TapColumns, w: Walk) -> array<vec4<f32>, 2> {
 
 // pixelValues() of w and the 3 pixels after it, as accumulateQuads() takes them; w ends past them.
 fn fourPixels(c: TapColumns, w: ptr<function, Walk>) -> array<vec4<f32>, 8> {
+  if (OW % 4u == 0u) {
+    // The 4 pixels lie in one output row (w.ow is a multiple of 4): one walk step, one window origin.
+    // On SwiftShader MNIST's conv2 334 -> 293 ms.
+    let y = fourInRow(c, *w);
+    (*w).ow += 3u;
+    advance(w);
+    return y;
+  }
   let y0 = pixelValues(c, *w);
   advance(w);
   let y1 = pixelValues(c, *w);
@@ -76,6 +84,25 @@ fn fourPixels(c: TapColumns, w: ptr<function, Walk>) -> array<vec4<f32>, 8> {
   let y3 = pixelValues(c, *w);
   advance(w);
   return array<vec4<f32>, 8>(y0[0], y0[1], y1[0], y1[1], y2[0], y2[1], y3[0], y3[1]);
+}
+
+// pixelValues() of w and the 3 pixels after it in its row, whose windows lie SW further on each.
+fn fourInRow(c: TapColumns, w: Walk) -> array<vec4<f32>, 8> {
+  let ih = i32(w.oh * SH);
+  let iw = i32(w.ow * SW);
+  let pa = vec4<i32>(i32(w.n * C * H * W) + ih * i32(W) + iw) + c.offa;
+  let pb = vec4<i32>(i32(w.n * C * H * W) + ih * i32(W) + iw) + c.offb;
+  let ha = vec4<i32>(ih) + c.dha;
+  let hb = vec4<i32>(ih) + c.dhb;
+  let wa = vec4<i32>(iw) + c.dwa;
+  let wb = vec4<i32>(iw) + c.dwb;
+  let s = vec4<i32>(i32(SW));
+  return array<vec4<f32>, 8>(
+    gatherInput(pa, ha, wa), gatherInput(pb, hb, wb),
+    gatherInput(pa + s, ha, wa + s), gatherInput(pb + s, hb, wb + s),
+    gatherInput(pa + 2 * s, ha, wa + 2 * s), gatherInput(pb + 2 * s, hb, wb + 2 * s),
+    gatherInput(pa + 3 * s, ha, wa + 3 * s), gatherInput(pb + 3 * s, hb, wb + 3 * s),
+  );
 }
 
 @compute @workgroup_size(WG)
