@@ -11,9 +11,12 @@
 // timed runs for a software adapter's CPU) and takes the misses one at a time, smallest first. The
 // default runs first: a kernel too slow to time (DEFAULT_TUNING.maxRunMs, estimated from the FLOP
 // rate of the kernels before it, then measured) or too quick to gain anything keeps its default.
-// Otherwise the other variants compile (in parallel) and every variant is timed: a warm-up run (a
-// software adapter may compile the kernel at its first dispatch), then two trials, the variants in
-// one order then the reverse; a variant must beat the default by MARGIN to replace it. A compile
+// Otherwise it goes in two stages: the first variant of each form (code) against the default, then
+// the other variants (workgroup sizes, split ranges) of the winner's form against the winner. In each
+// stage the variants compile in parallel and are timed: a warm-up run (a software adapter may
+// compile the kernel at its first dispatch), then two trials, the variants in one order then the
+// reverse (a kernel that runs 10 ms or more: a one-workgroup warm-up, then the second trial only for
+// the variants within 20% of the best); a variant must beat the one to beat by MARGIN. A compile
 // spends at most budgetMs on all this; kernels past it keep their default until a later process.
 import type { Device } from '../device/device';
 import { TuningCache, type TuningRecord } from '../device/tuning-store';
@@ -44,6 +47,8 @@ const SLOW_MS = 10;
 const COMPILE_MS = 500;
 /** A variant replaces the default only when faster by more than this fraction (noise guard). */
 const MARGIN = 0.05;
+/** A slow kernel's variant is timed a second time only when its first run is within this factor of the best. */
+const CONTENDER = 1.2;
 
 const caches = new WeakMap<object, TuningCache>();
 
@@ -215,16 +220,30 @@ export class Tuner {
       // Each other variant: its compile, a warm-up and two trials.
       const estimate = (variants.length - 1) * ((2 * reps + 1) * amortized + COMPILE_MS);
       if (spent() + estimate > options.budgetMs) return later(`tuning it would take about ${(estimate / 1000).toFixed(1)} s, past the compile's budget`);
-      const pipelines = await Promise.all(variants.slice(1).map((v) => this.compile(label, call, v)));
-      const trials = [fallback, ...pipelines.map((p, i) => this.trial(label, call, p, entries, variants[i + 1]))];
-      const best = await this.measure(trials, reps, Math.min(warm, single, amortized));
-      let pick = 0;
-      best.forEach((ms, i) => {
-        if (ms < best[pick]!) pick = i;
-      });
-      if (best[pick]! > best[0]! * (1 - MARGIN)) pick = 0;
-      keep({ pick: variants[pick]!.name, us: Object.fromEntries(variants.map((v, i) => [v.name, micros(best[i]!)])) });
-      return trials[pick]!;
+      // Stage one: the default and the first variant of each other code (a form: subgroup rows,
+      // quads...). Stage two: the other variants of the winner's code (its workgroup sizes, split
+      // ranges), against the winner. A software adapter compiles each variant for 0.1-1 s, so
+      // skipping the sizes of forms that lost halves a cold compile on SwiftShader.
+      const codeOf = (v: KernelVariant) => v.code ?? call.code;
+      const leaders = variants.filter((v, i) => variants.findIndex((w) => codeOf(w) === codeOf(v)) === i);
+      const us: Record<string, number> = {};
+      let winner: { variant: KernelVariant; trial: Selected; ms: number } = { variant: variants[0]!, trial: fallback, ms: Math.min(warm, single, amortized) };
+      const stages = [() => leaders.slice(1), () => variants.filter((v) => !leaders.includes(v) && codeOf(v) === codeOf(winner.variant))];
+      for (const next of stages) {
+        const stage = next();
+        if (stage.length === 0) continue;
+        const pipelines = await Promise.all(stage.map((v) => this.compile(label, call, v)));
+        const trials = [winner.trial, ...pipelines.map((p, i) => this.trial(label, call, p, entries, stage[i]))];
+        const best = await this.measure(trials, reps, winner.ms);
+        [winner.variant, ...stage].forEach((v, i) => (us[v.name] = micros(best[i]!)));
+        let pick = 0;
+        best.forEach((ms, i) => {
+          if (ms < best[pick]!) pick = i;
+        });
+        if (pick > 0 && best[pick]! <= best[0]! * (1 - MARGIN)) winner = { variant: stage[pick - 1]!, trial: trials[pick]!, ms: best[pick]! };
+      }
+      keep({ pick: winner.variant.name, us });
+      return winner.trial;
     } catch (error) {
       throw new Error(`tuning ${label}: ${error instanceof Error ? error.message : String(error)}`);
     } finally {
@@ -234,18 +253,24 @@ export class Tuner {
 
   /**
    * The best milliseconds per run of each trial (the first, the default, already warm with
-   * `firstBest`). Slow kernels (reps = 1): the best of two single runs each, in two rounds, the first
-   * of which may include a software adapter's kernel compile. Fast ones: a warm-up each, then two trials of `reps`
-   * runs, the variants in one order then the reverse (a drifting background load then favours none).
+   * `firstBest`). Slow kernels (reps = 1): a one-workgroup warm-up each, a run each, then a second run
+   * for the contenders. Fast ones: a warm-up each, then two trials of `reps` runs, the variants in one
+   * order then the reverse (a drifting background load then favours none).
    */
   private async measure(trials: readonly Selected[], reps: number, firstBest: number): Promise<number[]> {
     const best = trials.map((_, i) => (i === 0 ? firstBest : Infinity));
     if (reps === 1) {
-      // Round by round, one order then the reverse, like the fast ones (a single run of a slow kernel
-      // on a shared machine can be 20% off; back to back, a variant's two runs shared its bad patch).
+      // Two rounds, the second in the reverse order (a single run of a slow kernel on a shared
+      // machine can be 20% off; back to back, a variant's two runs would share a bad patch). The
+      // second round runs only the variants within CONTENDER of the best so far: the rest cannot win
+      // but by noise, and each run of a slow kernel costs a software adapter's compile 0.1-0.5 s.
       const others = trials.map((_, i) => i).slice(1);
-      for (const round of [others, [...others].reverse()]) {
-        for (const i of round) best[i] = Math.min(best[i]!, await timeTrial(this.device, trials[i]!, 1));
+      // llvmpipe compiles a kernel at its first dispatch: one workgroup pays for that cheaply.
+      for (const i of others) await timeTrial(this.device, { ...trials[i]!, workgroups: [1, 1, 1] }, 1);
+      for (const i of others) best[i] = await timeTrial(this.device, trials[i]!, 1);
+      const leader = Math.min(...best);
+      for (const i of [...others].reverse()) {
+        if (best[i]! <= leader * CONTENDER) best[i] = Math.min(best[i]!, await timeTrial(this.device, trials[i]!, 1));
       }
       return best;
     }

@@ -75,8 +75,8 @@ export const conv2dWeightGradOp = defineOp<Conv2dWeightGradAttrs>({
 /**
  * Today's choice (every slab its own range, the usual workgroup size: where OH*OW % 4 == 0 the
  * subgroup quads code, the subgroup code and the quads code, else the subgroup code, then the plain
- * code) first, then half and a quarter as many ranges (longer
- * chunks, fewer invocations) and the largest other workgroup size.
+ * code) first, then half and a quarter as many ranges (longer chunks, fewer invocations) and the
+ * largest other workgroup size.
  *
  * The split count fixes the shape of the partials, which the graph holds from autodiff on (the sum
  * after it, the memory plan), so a variant cannot add slabs: it can only sum over fewer ranges and

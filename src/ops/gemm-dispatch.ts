@@ -1,5 +1,5 @@
 // Code and workgroup sizes for the register-tiled GEMM kernels (matmul and the three conv2d kernels).
-// Each kernel comes in up to three forms, all with shaders/gemm_rows.wgsl:
+// Each kernel comes in up to four forms, all with shaders/gemm_rows.wgsl:
 // - plain: shaders/gemm_rows_plain.wgsl with `a` bound as floats (shaders/gemm_rows_f32.wgsl);
 // - subgroup, for devices with the `subgroups` feature: shaders/gemm_rows_subgroup.wgsl, which shares
 //   the loads of the tile's 16 rows across a subgroup (the MNIST step about 15% faster on SwiftShader);
@@ -7,8 +7,8 @@
 //   the k loop four k per step (on llvmpipe the conv2 forward and weight gradient about 20% faster);
 // - subgroup quads, both at once (on SwiftShader the conv2 forward and weight gradient about 10%
 //   faster than the subgroup form, matmul and the input gradient slower).
-// The subgroup form is the default wherever it can run, then the quads form, and compile-time tuning
-// (src/graph/tuning.ts) picks whichever times fastest.
+// The default is the first form the device can run in the order gemmVariants() gives, and
+// compile-time tuning (src/graph/tuning.ts) picks whichever times fastest.
 // Workgroups: 64 invocations, fewer when that would leave fewer than 4 groups, because a software
 // adapter spreads workgroups (not invocations) over its CPU threads. That default is a guess that
 // holds on SwiftShader; gemmVariants() offers the other sizes to tuning. Every size is a multiple of
@@ -55,8 +55,6 @@ export function gemmCode(...parts: string[]): GemmCode {
 export interface GemmVariantOptions {
   /** Constants every variant gets (a split count). */
   extra?: Record<string, number>;
-  /** Appended to every variant's name. */
-  suffix?: string;
   /**
    * Whether the kernel may read `a` as vec4s four k at a time: every row it reads starts at a
    * multiple of 4 floats and its k runs in whole blocks of 4 (each op states its own condition).
@@ -74,15 +72,15 @@ export interface GemmVariantOptions {
  * except sizes larger than the whole dispatch (one group, mostly idle).
  */
 export function gemmVariants(code: GemmCode, invocations: number, options: GemmVariantOptions = {}): KernelVariant[] {
-  const { extra = {}, suffix = '', quads = false, quadsFirst = false } = options;
+  const { extra = {}, quads = false, quadsFirst = false } = options;
   const { size } = gemmWorkgroups(invocations);
   const sizes = [size, ...TUNED_SIZES.filter((s) => s !== size && s <= invocations)];
-  const plain = sizes.map((s): KernelVariant => ({ name: `wg${s}${suffix}`, constants: { ...extra, WG: s }, workgroups: dispatch1d(invocations, s), code: code.plain }));
+  const plain = sizes.map((s): KernelVariant => ({ name: `wg${s}`, constants: { ...extra, WG: s }, workgroups: dispatch1d(invocations, s), code: code.plain }));
   const first = plain[0]!;
-  const subgroup: KernelVariant = { ...first, name: `wg${size}${suffix}.subgroup`, code: code.subgroup, feature: 'subgroups' };
+  const subgroup: KernelVariant = { ...first, name: `wg${size}.subgroup`, code: code.subgroup, feature: 'subgroups' };
   if (!quads) return [subgroup, ...plain];
   const subgroupQuads: KernelVariant = { ...subgroup, name: `${subgroup.name}.quads`, code: code.subgroupQuads };
-  const ownQuads: KernelVariant = { ...first, name: `wg${size}${suffix}.quads`, code: code.quads };
+  const ownQuads: KernelVariant = { ...first, name: `wg${size}.quads`, code: code.quads };
   return quadsFirst ? [subgroupQuads, subgroup, ownQuads, ...plain] : [subgroup, subgroupQuads, ownQuads, ...plain];
 }
 
