@@ -93,18 +93,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
       accumulateQuads(&acc, ra, k, pixelColumns(k, basea, baseb, iha, ihb, iwa, iwb));
     }
   } else if (C < CHANNELS_INNER_FROM) {
-    // Too few k for shared loads to pay for the check that picks them.
-    var k = 0u;
-    for (var ci = 0u; ci < C; ci++) {
-      let channel = i32(ci) * hw;
-      for (var kh = 0u; kh < KH; kh++) {
-        for (var kw = 0u; kw < KW; kw++) {
-          let ta = inputTaps(basea, iha, iwa, kh, kw);
-          let tb = inputTaps(baseb, ihb, iwb, kh, kw);
-          accumulateOwn(&acc, ra, k, gatherTaps(ta, channel), gatherTaps(tb, channel));
-          k++;
-        }
-      }
+    // Too few k for shared loads to pay for the check that picks them: k by k in storage order.
+    for (var k = 0u; k < C * KH * KW; k++) {
+      let y = pixelColumn(k, basea, baseb, iha, ihb, iwa, iwb);
+      accumulateOwn(&acc, ra, k, y[0], y[1]);
     }
   } else {
     for (var kh = 0u; kh < KH; kh++) {

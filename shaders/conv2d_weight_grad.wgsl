@@ -56,8 +56,13 @@ struct TapColumns {
 
 // The input values under the tile's 8 taps for output pixel w.
 fn pixelValues(c: TapColumns, w: Walk) -> array<vec4<f32>, 2> {
+  return valuesAlongRow(c, w, 0);
+}
+
+// pixelValues() of the pixel j places further along w's output row (its window SW*j columns on).
+fn valuesAlongRow(c: TapColumns, w: Walk, j: i32) -> array<vec4<f32>, 2> {
   let ih = i32(w.oh * SH);
-  let iw = i32(w.ow * SW);
+  let iw = i32(w.ow * SW) + j * i32(SW);
   let pix = vec4<i32>(i32(w.n * C * H * W) + ih * i32(W) + iw);
   return array<vec4<f32>, 2>(
     gatherInput(pix + c.offa, vec4<i32>(ih) + c.dha, vec4<i32>(iw) + c.dwa),
@@ -86,23 +91,13 @@ fn fourPixels(c: TapColumns, w: ptr<function, Walk>) -> array<vec4<f32>, 8> {
   return array<vec4<f32>, 8>(y0[0], y0[1], y1[0], y1[1], y2[0], y2[1], y3[0], y3[1]);
 }
 
-// pixelValues() of w and the 3 pixels after it in its row, whose windows lie SW further on each.
+// pixelValues() of w and the 3 pixels after it in its row.
 fn fourInRow(c: TapColumns, w: Walk) -> array<vec4<f32>, 8> {
-  let ih = i32(w.oh * SH);
-  let iw = i32(w.ow * SW);
-  let pa = vec4<i32>(i32(w.n * C * H * W) + ih * i32(W) + iw) + c.offa;
-  let pb = vec4<i32>(i32(w.n * C * H * W) + ih * i32(W) + iw) + c.offb;
-  let ha = vec4<i32>(ih) + c.dha;
-  let hb = vec4<i32>(ih) + c.dhb;
-  let wa = vec4<i32>(iw) + c.dwa;
-  let wb = vec4<i32>(iw) + c.dwb;
-  let s = vec4<i32>(i32(SW));
-  return array<vec4<f32>, 8>(
-    gatherInput(pa, ha, wa), gatherInput(pb, hb, wb),
-    gatherInput(pa + s, ha, wa + s), gatherInput(pb + s, hb, wb + s),
-    gatherInput(pa + 2 * s, ha, wa + 2 * s), gatherInput(pb + 2 * s, hb, wb + 2 * s),
-    gatherInput(pa + 3 * s, ha, wa + 3 * s), gatherInput(pb + 3 * s, hb, wb + 3 * s),
-  );
+  let y0 = valuesAlongRow(c, w, 0);
+  let y1 = valuesAlongRow(c, w, 1);
+  let y2 = valuesAlongRow(c, w, 2);
+  let y3 = valuesAlongRow(c, w, 3);
+  return array<vec4<f32>, 8>(y0[0], y0[1], y1[0], y1[1], y2[0], y2[1], y3[0], y3[1]);
 }
 
 @compute @workgroup_size(WG)

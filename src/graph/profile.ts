@@ -10,6 +10,7 @@
 import type { Device } from '../device/device';
 import type { KernelInfo, Program } from './program';
 import { fmt } from './shape';
+import { timeSubmit } from './tuning-timer';
 import type { Tensor } from './tensor';
 
 export interface ProfileOptions {
@@ -139,17 +140,6 @@ function withTimes(costs: readonly KernelCost[], micros: readonly number[]): Ker
   });
 }
 
-/** Wall-clock milliseconds of one submit of `encode`'s commands, to the queue going idle. */
-async function timedSubmit(device: Device, encode: (encoder: GPUCommandEncoder) => void): Promise<number> {
-  const encoder = device.gpu.createCommandEncoder({ label: 'isolated timing' });
-  encode(encoder);
-  const commands = encoder.finish();
-  const started = performance.now();
-  device.gpu.queue.submit([commands]);
-  await device.gpu.queue.onSubmittedWorkDone();
-  return performance.now() - started;
-}
-
 /**
  * Runs each dispatch `steps` times in a submit of its own and returns its mean time in microseconds,
  * less the cost of an empty submit (the fastest of a few), measured first.
@@ -157,19 +147,16 @@ async function timedSubmit(device: Device, encode: (encoder: GPUCommandEncoder) 
 async function isolatedRuns(device: Device, kernels: readonly KernelInfo[], steps: number): Promise<{ micros: number[]; submitMs: number }> {
   device.check();
   let submitMs = Infinity;
-  for (let i = 0; i < 5; i++) submitMs = Math.min(submitMs, await timedSubmit(device, (e) => e.beginComputePass().end()));
+  for (let i = 0; i < 5; i++) submitMs = Math.min(submitMs, await timeSubmit(device, 'isolated timing', () => {}));
   const micros: number[] = [];
   for (const k of kernels) {
-    const ms = await timedSubmit(device, (encoder) => {
-      const pass = encoder.beginComputePass({ label: k.label });
+    const ms = await timeSubmit(device, k.label, (pass) => {
       pass.setPipeline(k.pipeline);
       pass.setBindGroup(0, k.bindGroup);
       for (let s = 0; s < steps; s++) pass.dispatchWorkgroups(k.workgroups[0], k.workgroups[1], k.workgroups[2]);
-      pass.end();
     });
     micros.push((Math.max(0, ms - submitMs) * 1000) / steps);
   }
-  device.check();
   return { micros, submitMs };
 }
 

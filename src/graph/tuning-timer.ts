@@ -22,20 +22,30 @@ export async function timeTrial(device: Device, trial: Trial, reps: number): Pro
 }
 
 async function timeWithClock(device: Device, trial: Trial, reps: number): Promise<number> {
-  const encoder = device.gpu.createCommandEncoder({ label: 'tuning' });
-  const pass = encoder.beginComputePass({ label: 'tuning' });
-  pass.setPipeline(trial.pipeline);
-  pass.setBindGroup(0, trial.bindGroup);
-  for (let r = 0; r < reps; r++) pass.dispatchWorkgroups(...trial.workgroups);
+  return (await timeSubmit(device, 'tuning', (pass) => {
+    pass.setPipeline(trial.pipeline);
+    pass.setBindGroup(0, trial.bindGroup);
+    for (let r = 0; r < reps; r++) pass.dispatchWorkgroups(...trial.workgroups);
+  })) / reps;
+}
+
+/**
+ * Wall-clock milliseconds from submitting one compute pass that `encode` fills to the queue going
+ * idle, with nothing else in flight when the clock starts (also the isolated profile's timer).
+ */
+export async function timeSubmit(device: Device, label: string, encode: (pass: GPUComputePassEncoder) => void): Promise<number> {
+  const encoder = device.gpu.createCommandEncoder({ label });
+  const pass = encoder.beginComputePass({ label });
+  encode(pass);
   pass.end();
   const commands = encoder.finish();
-  await device.gpu.queue.onSubmittedWorkDone(); // nothing else in flight when the clock starts
+  await device.gpu.queue.onSubmittedWorkDone();
   const started = performance.now();
   device.gpu.queue.submit([commands]);
   await device.gpu.queue.onSubmittedWorkDone();
   const elapsed = performance.now() - started;
   device.check();
-  return elapsed / reps;
+  return elapsed;
 }
 
 async function timeWithQueries(device: Device, trial: Trial, reps: number): Promise<number> {

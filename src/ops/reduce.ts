@@ -65,8 +65,9 @@ export function reduceAxes(op: OpDef<ReduceAttrs>, x: Tensor, axes: Axes, keepdi
   let y = x;
   for (const [first, last] of axisRuns(list)) {
     const merged = [...y.shape.slice(0, first), sizeOf(y.shape.slice(first, last + 1)), ...y.shape.slice(last + 1)];
-    const reduced = x.graph.apply(op, [last > first ? reshape(y, merged) : y], { axis: first, keepdims: true });
-    y = last > first ? reshape(reduced, y.shape.map((d, i) => (i >= first && i <= last ? 1 : d))) : reduced;
+    // reshape() returns its input when the shape is unchanged (a run of one axis).
+    const reduced = x.graph.apply(op, [reshape(y, merged)], { axis: first, keepdims: true });
+    y = reshape(reduced, y.shape.map((d, i) => (i >= first && i <= last ? 1 : d)));
   }
   if (keepdims) return y;
   return reshape(y, x.shape.filter((_, i) => !list.includes(i)));
