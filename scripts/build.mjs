@@ -1,9 +1,13 @@
-// Bundles Kiln with esbuild. WGSL files are imported as text, so the same bundle works in Node and
-// in the browser. `--tests` also bundles every test/**/*.test.ts into build/test/ for mocha;
-// `--demos` builds the demo pages into dist/demos/ (static files: HTML, CSS and one bundle per page).
+// Bundles Kiln with esbuild and emits its type declarations. WGSL files are imported as text, so the
+// same bundle works in Node and in the browser. The package's entries are dist/node.js (Dawn),
+// dist/browser.js (navigator.gpu) and dist/cli.js (the kiln command); dist/types/ holds the .d.ts
+// files of src/, emitted by tsc (scripts/declarations.mjs). `--tests` also bundles every
+// test/**/*.test.ts into build/test/ for mocha; `--demos` builds the demo pages into dist/demos/
+// (static files: HTML, CSS and one bundle per page).
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { emitDeclarations } from './declarations.mjs';
 
 const common = {
   bundle: true,
@@ -34,6 +38,7 @@ function filesUnder(dir, suffix) {
 const jobs = [
   build({ ...node, entryPoints: { node: 'src/node.ts', cli: 'src/cli/main.ts', bench: 'bench/main.ts', 'demo-server': 'demos/server.ts' }, outdir: 'dist' }),
   build({ ...common, platform: 'browser', entryPoints: { browser: 'src/browser.ts' }, outdir: 'dist' }),
+  emitDeclarations('dist/types'),
 ];
 if (process.argv.includes('--tests')) {
   jobs.push(build({ ...node, entryPoints: filesUnder('test', '.test.ts'), outdir: 'build/test', outbase: 'test' }));

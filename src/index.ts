@@ -1,4 +1,5 @@
 // Kiln's platform-neutral API. src/node.ts and src/browser.ts add openDevice() for their platform.
+/// <reference types="@webgpu/types" preserve="true" />
 import './graph/graph-ops';
 
 export { Device, type PipelineSpec, type DeviceStats } from './device/device';

@@ -3,7 +3,7 @@
 // graphs (same loss and same updated weights with fusion on and off, fewer dispatches on; a
 // log_softmax that something else reads is kept).
 import { expect } from 'chai';
-import { evaluateCpu, Graph, Program, Variable, type Tensor } from '../src/node';
+import { evaluateCpu, Graph, Program, Variable, type HostArray, type Tensor } from '../src/node';
 import { logSoftmaxGradOp } from '../src/ops/log-softmax';
 import { logSoftmaxNllOp } from '../src/ops/log-softmax-nll';
 import { logSoftmaxNllGradOp } from '../src/ops/log-softmax-nll-grad';
@@ -98,7 +98,7 @@ describe('fused log_softmax_nll and log_softmax_nll_grad ops', () => {
       expect(pairLoss![0], `unfused loss with label ${bad}`).to.be.NaN;
       for (const v of dx!.slice(classes, 2 * classes)) expect(v, `gradient row of label ${bad}`).to.be.NaN;
       for (const v of pairDx!.slice(classes, 2 * classes)) expect(v, `unfused gradient row of label ${bad}`).to.be.NaN;
-      const valid = (a: Float32Array | Int32Array) => [...a.slice(0, classes), ...a.slice(2 * classes)];
+      const valid = (a: HostArray) => [...a.slice(0, classes), ...a.slice(2 * classes)];
       expectClose(valid(dx!), valid(pairDx!), `valid gradient rows with label ${bad}`, 1e-4, 1e-6);
     }
   });
@@ -116,10 +116,10 @@ describe('fused log_softmax_nll and log_softmax_nll_grad ops', () => {
 });
 
 interface TrainStep {
-  loss: Float32Array | Int32Array;
+  loss: HostArray;
   weight: Float32Array;
   bias: Float32Array;
-  extra: (Float32Array | Int32Array)[];
+  extra: HostArray[];
   kernels: string[];
 }
 
@@ -211,7 +211,7 @@ describe('fusion rules: log_softmax + nll_loss and their backward', () => {
 });
 
 /** Evaluation as the trainer builds it: loss and accuracy both read the model's log_softmax output, no gradient. */
-async function evaluationStep(fusion: boolean): Promise<{ values: (Float32Array | Int32Array)[]; kernels: string[] }> {
+async function evaluationStep(fusion: boolean): Promise<{ values: HostArray[]; kernels: string[] }> {
   const g = new Graph();
   const x = g.input('x', [6, 10]);
   const labels = g.input('labels', [6], 'i32');

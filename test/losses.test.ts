@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { Graph, Program, ShapeError, type Tensor } from '../src/node';
+import { Graph, Program, ShapeError, type HostArray, type Tensor } from '../src/node';
 import { checkForward, checkGradient, type InputSpec } from './helpers/check-op';
 import { testDevice } from './helpers/device';
 import { expectClose, randomArray } from './helpers/numeric';
@@ -8,7 +8,7 @@ type G = Graph;
 type T = Tensor;
 
 /** Builds outputs from constants, runs them once on the GPU and reads them back. */
-async function evaluate(build: (g: G) => T[]): Promise<(Float32Array | Int32Array)[]> {
+async function evaluate(build: (g: G) => T[]): Promise<HostArray[]> {
   const g = new Graph();
   const outputs = build(g);
   const program = await Program.compile(await testDevice(), g, { outputs });

@@ -1,11 +1,35 @@
-// A small option parser: `--name value`, `--name=value` and boolean `--flag`; unknown options are
-// errors that list the known ones, so a typo never silently falls back to a default.
+// A small option parser: `--name value`, `--name=value` and boolean `--flag`. Every value is checked
+// here, against its spec, before a command opens a device or reads data: a bad value is a usage
+// error (exit code 2) that names the flag, and an unknown option lists the known ones, so a typo
+// never silently falls back to a default.
+import { accessSync, constants, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 
-export interface OptionSpec {
-  type: 'string' | 'number' | 'boolean';
-  default?: string | number | boolean;
+interface Spec<T> {
+  default?: T;
   help: string;
 }
+
+export type OptionSpec =
+  | (Spec<string> & {
+      type: 'string';
+      /** The only values allowed. */
+      choices?: readonly string[];
+      /** A file the command will write: its folder must exist and be writable, and the path must be a regular file or absent. */
+      output?: boolean;
+      /** The command cannot run without it; `why` completes "kiln X needs --name VALUE". */
+      required?: string;
+    })
+  | (Spec<number> & {
+      type: 'number';
+      integer?: boolean;
+      /** Inclusive bounds; `above` is an exclusive lower bound. */
+      min?: number;
+      max?: number;
+      above?: number;
+      below?: number;
+    })
+  | (Spec<boolean> & { type: 'boolean' });
 
 export type ParsedOptions = Record<string, string | number | boolean | undefined>;
 
@@ -13,12 +37,15 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
+/** Short forms: `-h` is `--help`. */
+const SHORT: Record<string, string> = { '-h': '--help' };
+
 export function parseOptions(argv: readonly string[], specs: Record<string, OptionSpec>): { options: ParsedOptions; positional: string[] } {
   const options: ParsedOptions = {};
   const positional: string[] = [];
   for (const [name, spec] of Object.entries(specs)) options[name] = spec.default;
   for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
+    const arg = SHORT[argv[i]!] ?? argv[i]!;
     if (!arg.startsWith('--')) {
       positional.push(arg);
       continue;
@@ -32,15 +59,69 @@ export function parseOptions(argv: readonly string[], specs: Record<string, Opti
     }
     const value = inline ?? argv[++i];
     if (value === undefined) throw new UsageError(`--${rawName} needs a value`);
-    if (spec.type === 'number') {
-      const n = Number(value);
-      if (value.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${rawName} must be a number, got '${value}'`);
-      options[rawName] = n;
-    } else {
-      options[rawName] = value;
-    }
+    options[rawName] = spec.type === 'number' ? checkNumber(rawName, spec, value) : checkString(rawName, spec, value);
+  }
+  for (const [name, spec] of Object.entries(specs)) {
+    if (spec.type === 'string' && spec.required && options[name] === undefined && options['help'] !== true) throw new UsageError(`--${name} is required: ${spec.required}`);
   }
   return { options, positional };
+}
+
+function checkNumber(name: string, spec: Extract<OptionSpec, { type: 'number' }>, value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${name} must be a number, got '${value}'`);
+  const ok = (!spec.integer || Number.isInteger(n)) && n >= (spec.min ?? -Infinity) && n <= (spec.max ?? Infinity) && n > (spec.above ?? -Infinity) && n < (spec.below ?? Infinity);
+  if (!ok) throw new UsageError(`--${name} must be ${describeNumber(spec)}, got ${value}`);
+  return n;
+}
+
+/** "a positive integer", "a number above 0", "an integer in [0, 4294967295]", "a number in [0, 1)". */
+function describeNumber(spec: Extract<OptionSpec, { type: 'number' }>): string {
+  const kind = spec.integer ? 'integer' : 'number';
+  const lo = spec.min !== undefined ? `[${spec.min}` : spec.above !== undefined ? `(${spec.above}` : null;
+  const hi = spec.max !== undefined ? `${spec.max}]` : spec.below !== undefined ? `${spec.below})` : null;
+  if (spec.integer && spec.min === 1 && hi === null) return 'a positive integer';
+  if (spec.integer && spec.min === 0 && hi === null) return 'a whole number (0 or more)';
+  if (lo && hi) return `${spec.integer ? 'an' : 'a'} ${kind} in ${lo}, ${hi}`;
+  if (lo) return `${spec.integer ? 'an' : 'a'} ${kind} ${spec.min !== undefined ? 'of at least' : 'above'} ${spec.min ?? spec.above}`;
+  if (hi) return `${spec.integer ? 'an' : 'a'} ${kind} ${spec.max !== undefined ? 'of at most' : 'below'} ${spec.max ?? spec.below}`;
+  return `${spec.integer ? 'an' : 'a'} ${kind}`;
+}
+
+function checkString(name: string, spec: Extract<OptionSpec, { type: 'string' }>, value: string): string {
+  if (spec.choices && !spec.choices.includes(value)) throw new UsageError(`--${name} must be one of ${spec.choices.join(', ')}, got '${value}'`);
+  if (spec.output) checkOutputPath(name, value);
+  return value;
+}
+
+/**
+ * A file that will be written at the end of a long run is checked at its start: its folder exists
+ * and is writable, and the path is absent or a regular file (never a device node or a folder).
+ */
+export function checkOutputPath(name: string, path: string): void {
+  if (path === '') throw new UsageError(`--${name} needs a file name`);
+  const full = resolve(path);
+  let existing: ReturnType<typeof statSync> | undefined;
+  try {
+    existing = statSync(full);
+  } catch {
+    existing = undefined;
+  }
+  if (existing && !existing.isFile()) throw new UsageError(`--${name} ${path}: exists and is not a regular file; refusing to replace it`);
+  const folder = dirname(full);
+  let folderStat: ReturnType<typeof statSync> | undefined;
+  try {
+    folderStat = statSync(folder);
+  } catch {
+    throw new UsageError(`--${name} ${path}: folder ${dirname(path)} does not exist`);
+  }
+  if (!folderStat.isDirectory()) throw new UsageError(`--${name} ${path}: ${dirname(path)} is not a folder`);
+  try {
+    accessSync(folder, constants.W_OK);
+    if (existing) accessSync(full, constants.W_OK);
+  } catch {
+    throw new UsageError(`--${name} ${path}: ${existing ? 'the file' : `folder ${dirname(path)}`} is not writable`);
+  }
 }
 
 export function optionHelp(specs: Record<string, OptionSpec>): string {
@@ -49,7 +130,5 @@ export function optionHelp(specs: Record<string, OptionSpec>): string {
     .join('\n');
 }
 
-export function positiveInteger(name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw new UsageError(`--${name} must be a positive integer, got ${String(value)}`);
-  return value;
-}
+/** Integer options that count something (epochs, images, steps). */
+export const COUNT = { type: 'number', integer: true, min: 1 } as const;

@@ -20,6 +20,12 @@ export async function readIdxFolder(dir: string): Promise<Record<keyof typeof ID
   return Object.fromEntries(entries) as Record<keyof typeof IDX_FILES, Uint8Array>;
 }
 
+/** The images and labels of one split (train or test) of an MNIST-style folder, and no other file. */
+export async function readIdxSplit(dir: string, split: 'train' | 'test'): Promise<{ images: Uint8Array; labels: Uint8Array }> {
+  const [images, labels] = await Promise.all([readBytes(join(dir, IDX_FILES[`${split}Images`])), readBytes(join(dir, IDX_FILES[`${split}Labels`]))]);
+  return { images, labels };
+}
+
 /**
  * Writes `bytes` to `path` so that readers see the old file or the new one, never half of one: the
  * bytes go to a temporary file in the same folder (rename is only atomic within one file system),

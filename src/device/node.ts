@@ -23,7 +23,15 @@ export interface OpenDeviceOptions {
   fusion?: boolean;
   /** Compile-time kernel tuning (src/graph/tuning.ts); defaults to true unless $KILN_TUNING is 'off' or '0'. */
   tuning?: boolean;
+  /**
+   * With `adapter: 'auto'` and no GPU, the software adapter to try first (default SwiftShader, then
+   * llvmpipe). llvmpipe runs conv nets several times faster, but allows only 128 MiB per binding and
+   * has no timestamp queries; SwiftShader is faster for tiny steps.
+   */
+  prefer?: SoftwareAdapter;
 }
+
+export type SoftwareAdapter = 'swiftshader' | 'llvmpipe';
 
 export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
@@ -153,7 +161,8 @@ export function nodeTuningStore(path = tuningCachePath()): TuningStore {
 export async function openDevice(options: OpenDeviceOptions = {}): Promise<Device> {
   const choice = parseAdapterChoice(options.adapter ?? process.env['KILN_ADAPTER']);
   const module = await loadWebGpu();
-  const order: Attempt['backend'][] = choice !== 'auto' ? [choice] : mayHaveGpu() ? ['gpu', 'swiftshader', 'llvmpipe'] : ['swiftshader', 'llvmpipe'];
+  const software: Attempt['backend'][] = options.prefer === 'llvmpipe' ? ['llvmpipe', 'swiftshader'] : ['swiftshader', 'llvmpipe'];
+  const order: Attempt['backend'][] = choice !== 'auto' ? [choice] : mayHaveGpu() ? ['gpu', ...software] : software;
   const failures: string[] = [];
   for (const backend of order) {
     const attempt = attemptFor(backend, options.dawnFeatures ?? []);

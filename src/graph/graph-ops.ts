@@ -34,46 +34,48 @@ import { sum } from '../ops/sum';
 import { tanh } from '../ops/tanh';
 import { grad } from './autodiff';
 import { Graph } from './graph';
-import type { Shape } from './shape';
+import type { DType, Shape } from './shape';
 import type { Tensor } from './tensor';
 
+// Every op computes f32 except argmax (i32) and the views, which keep their input's dtype.
 type T = Tensor;
+type F = Tensor<'f32'>;
 type TN = Tensor | number;
 
 declare module './graph' {
   interface Graph {
-    add(a: TN, b: TN): T;
-    sub(a: TN, b: TN): T;
-    mul(a: TN, b: TN): T;
-    div(a: TN, b: TN): T;
-    neg(x: T): T;
-    exp(x: T): T;
-    log(x: T): T;
-    pow(x: T, exponent: number): T;
-    square(x: T): T;
-    relu(x: T): T;
-    sigmoid(x: T): T;
-    tanh(x: T): T;
-    equal(a: TN, b: TN): T;
-    broadcastTo(x: T, shape: Shape): T;
-    sum(x: T, axes?: Axes, keepdims?: boolean): T;
-    mean(x: T, axes?: Axes, keepdims?: boolean): T;
-    max(x: T, axes?: Axes, keepdims?: boolean): T;
-    reshape(x: T, shape: Shape): T;
-    flatten(x: T, startDim?: number, endDim?: number): T;
-    permute(x: T, dims: readonly number[]): T;
-    softmax(x: T, axis?: number): T;
-    logSoftmax(x: T, axis?: number): T;
-    nllLoss(logProbs: T, labels: T): T;
-    crossEntropy(logits: T, labels: T): T;
-    mseLoss(pred: T, target: T): T;
-    argmax(x: T, axis?: number): T;
-    accuracy(logits: T, labels: T): T;
-    grad(loss: T, wrt: readonly T[]): T[];
-    matmul(a: T, b: T, options?: MatmulOptions): T;
-    maxPool2d(x: T, kernel: Size2, stride?: Size2, padding?: Size2, dilation?: Size2): T;
-    dropout(x: T, step: T, options: DropoutOptions): T;
-    conv2d(x: T, weight: T, bias?: T | null, options?: Conv2dOptions): T;
+    add(a: TN, b: TN): F;
+    sub(a: TN, b: TN): F;
+    mul(a: TN, b: TN): F;
+    div(a: TN, b: TN): F;
+    neg(x: T): F;
+    exp(x: T): F;
+    log(x: T): F;
+    pow(x: T, exponent: number): F;
+    square(x: T): F;
+    relu(x: T): F;
+    sigmoid(x: T): F;
+    tanh(x: T): F;
+    equal(a: TN, b: TN): F;
+    broadcastTo(x: T, shape: Shape): F;
+    sum(x: T, axes?: Axes, keepdims?: boolean): F;
+    mean(x: T, axes?: Axes, keepdims?: boolean): F;
+    max(x: T, axes?: Axes, keepdims?: boolean): F;
+    reshape<D extends DType>(x: Tensor<D>, shape: Shape): Tensor<D>;
+    flatten<D extends DType>(x: Tensor<D>, startDim?: number, endDim?: number): Tensor<D>;
+    permute(x: T, dims: readonly number[]): F;
+    softmax(x: T, axis?: number): F;
+    logSoftmax(x: T, axis?: number): F;
+    nllLoss(logProbs: T, labels: T): F;
+    crossEntropy(logits: T, labels: T): F;
+    mseLoss(pred: T, target: T): F;
+    argmax(x: T, axis?: number): Tensor<'i32'>;
+    accuracy(logits: T, labels: T): F;
+    grad(loss: T, wrt: readonly T[]): F[];
+    matmul(a: T, b: T, options?: MatmulOptions): F;
+    maxPool2d(x: T, kernel: Size2, stride?: Size2, padding?: Size2, dilation?: Size2): F;
+    dropout(x: T, step: T, options: DropoutOptions): F;
+    conv2d(x: T, weight: T, bias?: T | null, options?: Conv2dOptions): F;
   }
 }
 

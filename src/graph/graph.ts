@@ -23,25 +23,25 @@ export class Graph {
   }
 
   /** A tensor fed from the host at each run of the compiled program. */
-  input(name: string, shape: Shape, dtype: DType = 'f32'): Tensor {
+  input<D extends DType = 'f32'>(name: string, shape: Shape, dtype: D = 'f32' as D): Tensor<D> {
     checkShape(`input ${name}`, shape);
     if (this.inputNames.has(name)) throw new ShapeError(`input '${name}' is already defined in this graph`);
     this.inputNames.add(name);
-    return this.push({ kind: 'input', name, shape, dtype });
+    return this.push({ kind: 'input', name, shape, dtype }) as Tensor<D>;
   }
 
   /** A persistent tensor (parameter, optimizer state, dataset); the same Variable gives the same node. */
-  variable(variable: Variable): Tensor {
-    let node = this.byVariable.get(variable);
+  variable<D extends DType>(variable: Variable<D>): Tensor<D> {
+    let node = this.byVariable.get(variable) as Tensor<D> | undefined;
     if (!node) {
-      node = this.push({ kind: 'variable', name: variable.name, shape: variable.shape, dtype: variable.dtype, variable });
+      node = this.push({ kind: 'variable', name: variable.name, shape: variable.shape, dtype: variable.dtype, variable }) as Tensor<D>;
       this.byVariable.set(variable, node);
     }
     return node;
   }
 
   /** A new trainable parameter (zeros unless `init` is given). */
-  param(name: string, shape: Shape, init?: Float32Array): Tensor {
+  param(name: string, shape: Shape, init?: Float32Array): Tensor<'f32'> {
     return this.variable(new Variable(name, shape, 'f32', { trainable: true, ...(init ? { data: init } : {}) }));
   }
 

@@ -10,10 +10,10 @@ import { flattenSgdUpdates, placeForFlatSgd } from './fusion/flat-sgd';
 import { fuse } from './fusion/index';
 import { planMemory, storageRoot } from './memory-plan';
 import { arenaName, StorageMap, type BufferRange } from './storage-map';
-import { fmt } from './shape';
+import { fmt, type DType } from './shape';
 import type { Tensor } from './tensor';
 import { Tuner } from './tuning';
-import { checkHostData, type HostArray, type Variable } from './variable';
+import { checkHostData, fromBytes, type HostArray, type HostArrayOf, type Variable } from './variable';
 
 export interface CompileOptions {
   /** Tensors whose values can be read after a run; they stay live to the end of the step. */
@@ -174,7 +174,7 @@ export class Program {
    * As run(), with a copy of `variable` (a running loss sum, say) recorded after the last step in the
    * same submit; resolves to the value it has then. Reading this way costs no submit of its own.
    */
-  async runAndRead(variable: Variable, feeds: Record<string, HostArray> = {}, options: RunOptions = {}): Promise<HostArray> {
+  async runAndRead<D extends DType>(variable: Variable<D>, feeds: Record<string, HostArray> = {}, options: RunOptions = {}): Promise<HostArrayOf<D>> {
     const encoder = this.encode(feeds, options);
     const pending = variable.encodeRead(this.device, encoder);
     this.device.gpu.queue.submit([encoder.finish()]);
@@ -212,11 +212,10 @@ export class Program {
   }
 
   /** Reads an output (named at compile time) as left by the last run. */
-  async read(tensor: Tensor): Promise<Float32Array | Int32Array> {
+  async read<D extends DType>(tensor: Tensor<D>): Promise<HostArrayOf<D>> {
     const range = this.readable.get(tensor);
     if (!range) throw new Error(`read: ${tensor} is not an output of ${this.label}; list it in compile's outputs`);
-    const bytes = await this.device.read(range.buffer, range.offset, tensor.byteLength);
-    return tensor.dtype === 'i32' ? new Int32Array(bytes) : new Float32Array(bytes);
+    return fromBytes(tensor.dtype, await this.device.read(range.buffer, range.offset, tensor.byteLength), tensor.size);
   }
 
   /**

@@ -23,13 +23,14 @@ export interface TensorInit {
   value?: Float32Array | Int32Array;
 }
 
-export class Tensor {
+/** A node of a graph, typed by its dtype (Tensor<'f32'>, Tensor<'i32'>; plain Tensor for any). */
+export class Tensor<D extends DType = DType> {
   readonly graph: Graph;
   readonly id: number;
   readonly kind: NodeKind;
   readonly name: string;
   readonly shape: Shape;
-  readonly dtype: DType;
+  readonly dtype: D;
   readonly op: AnyOpDef | null;
   readonly inputs: readonly Tensor[];
   readonly attrs: unknown;
@@ -42,7 +43,7 @@ export class Tensor {
     this.kind = init.kind;
     this.name = init.name;
     this.shape = [...init.shape];
-    this.dtype = init.dtype;
+    this.dtype = init.dtype as D;
     this.op = init.op ?? null;
     this.inputs = init.inputs ?? [];
     this.attrs = init.attrs ?? {};

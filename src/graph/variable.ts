@@ -6,6 +6,9 @@ import { bytesOf, checkShape, fmt, sizeOf, type DType, type Shape } from './shap
 
 export type HostArray = Float32Array | Int32Array | Uint8Array;
 
+/** The typed array that holds values of a dtype: Float32Array for f32, Int32Array for i32, Uint8Array for u8. */
+export type HostArrayOf<D extends DType> = D extends 'f32' ? Float32Array : D extends 'i32' ? Int32Array : Uint8Array;
+
 /** Where a variable's bytes live on the GPU: its own buffer at offset 0, or a range of a shared one. */
 export interface VariableBinding {
   buffer: GPUBuffer;
@@ -19,21 +22,32 @@ export interface SharedStorage {
   detach(variable: Variable): void;
 }
 
-function hostArrayFor(dtype: DType, size: number): HostArray {
-  if (dtype === 'f32') return new Float32Array(size);
-  if (dtype === 'i32') return new Int32Array(size);
-  return new Uint8Array(size);
+function hostArrayFor<D extends DType>(dtype: D, size: number): HostArrayOf<D> {
+  if (dtype === 'f32') return new Float32Array(size) as HostArrayOf<D>;
+  if (dtype === 'i32') return new Int32Array(size) as HostArrayOf<D>;
+  return new Uint8Array(size) as HostArrayOf<D>;
 }
 
-export class Variable {
+/** A view of bytes read back from the GPU as the typed array of `dtype` (u8 values are padded to 4 bytes there). */
+export function fromBytes<D extends DType>(dtype: D, bytes: ArrayBuffer, size: number): HostArrayOf<D> {
+  if (dtype === 'f32') return new Float32Array(bytes, 0, size) as HostArrayOf<D>;
+  if (dtype === 'i32') return new Int32Array(bytes, 0, size) as HostArrayOf<D>;
+  return new Uint8Array(bytes).slice(0, size) as HostArrayOf<D>;
+}
+
+/**
+ * A tensor that outlives a step, typed by its dtype: `new Variable('w', [2, 3], 'f32')` reads back
+ * as a Float32Array.
+ */
+export class Variable<D extends DType = DType> {
   readonly name: string;
   readonly shape: Shape;
-  readonly dtype: DType;
+  readonly dtype: D;
   readonly trainable: boolean;
-  private host: HostArray;
+  private host: HostArrayOf<D>;
   private gpu: { device: Device; buffer: GPUBuffer; offset: number; shared: SharedStorage | null } | null = null;
 
-  constructor(name: string, shape: Shape, dtype: DType, options: { trainable?: boolean; data?: HostArray } = {}) {
+  constructor(name: string, shape: Shape, dtype: D, options: { trainable?: boolean; data?: HostArrayOf<D> } = {}) {
     checkShape(`variable ${name}`, shape);
     this.name = name;
     this.shape = [...shape];
@@ -85,15 +99,15 @@ export class Variable {
   }
 
   /** Replaces the value (on the GPU too, if it is there). */
-  assign(data: HostArray): void {
+  assign(data: HostArrayOf<D>): void {
     checkHostData(this.name, this.shape, this.dtype, data);
     this.host = data;
     if (this.gpu) this.gpu.device.write(this.gpu.buffer, this.gpu.offset, data);
   }
 
   /** The current value: read back from the GPU when it lives there. */
-  async read(): Promise<HostArray> {
-    if (!this.gpu) return this.host.slice();
+  async read(): Promise<HostArrayOf<D>> {
+    if (!this.gpu) return this.host.slice() as HostArrayOf<D>;
     return this.fromBytes(await this.gpu.device.read(this.gpu.buffer, this.gpu.offset, this.byteLength));
   }
 
@@ -101,16 +115,14 @@ export class Variable {
    * Records a copy of the value into `encoder` (a program's run, so the read needs no submit of its
    * own); the returned function resolves to the value once that encoder has been submitted.
    */
-  encodeRead(device: Device, encoder: GPUCommandEncoder): () => Promise<HostArray> {
+  encodeRead(device: Device, encoder: GPUCommandEncoder): () => Promise<HostArrayOf<D>> {
     const { buffer, offset } = this.bindingOn(device);
     const pending = device.encodeRead(encoder, buffer, offset, this.byteLength);
     return async () => this.fromBytes(await pending.bytes());
   }
 
-  private fromBytes(bytes: ArrayBuffer): HostArray {
-    if (this.dtype === 'f32') return new Float32Array(bytes);
-    if (this.dtype === 'i32') return new Int32Array(bytes);
-    return new Uint8Array(bytes).slice(0, this.size);
+  private fromBytes(bytes: ArrayBuffer): HostArrayOf<D> {
+    return fromBytes(this.dtype, bytes, this.size);
   }
 
   /** Frees the GPU copy (after reading it back into host memory). */

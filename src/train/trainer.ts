@@ -69,7 +69,7 @@ export interface Evaluation {
   accuracy?: number;
 }
 
-type Mode = 'train' | 'eval';
+export type Mode = 'train' | 'eval';
 
 /** Running sums kept on the GPU: [loss * examples, correct predictions]. */
 const SUM_LOSS = 0;
@@ -202,11 +202,15 @@ export class Trainer {
     return result;
   }
 
+  /** Whether every tensor of the program for this mode, dataset and batch fits the adapter's largest binding. */
+  fits(mode: Mode, data: Dataset, batch: number): boolean {
+    return (largestTensor(this.buildGraph(mode, data, batch).graph.nodes)?.bytes ?? 0) <= maxBindingBytes(this.device.limits);
+  }
+
   /** The largest batch up to `requested` whose evaluation program fits the adapter's binding limit. */
   evaluationBatch(data: Dataset, requested: number): number {
-    const limit = maxBindingBytes(this.device.limits);
     let batch = Math.min(requested, data.count);
-    while (batch > 1 && (largestTensor(this.buildGraph('eval', data, batch).graph.nodes)?.bytes ?? 0) > limit) batch = Math.ceil(batch / 2);
+    while (batch > 1 && !this.fits('eval', data, batch)) batch = Math.ceil(batch / 2);
     return batch;
   }
 

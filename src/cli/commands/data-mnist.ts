@@ -1,4 +1,4 @@
-import { UsageError, type ParsedOptions } from '../args';
+import type { ParsedOptions } from '../args';
 import { checkManifest, downloadManifest, type Manifest } from '../download';
 import { readBytes } from '../files';
 
@@ -26,8 +26,7 @@ async function readManifest(path: string): Promise<Manifest> {
 
 /** `kiln data mnist --download DIR [--mirror URL] [--manifest FILE]`: fetch and md5-check MNIST. */
 export async function dataMnistCommand(options: ParsedOptions): Promise<void> {
-  const dir = options['download'];
-  if (typeof dir !== 'string' || dir === '') throw new UsageError('--download DIR is required (the folder to put the MNIST files in)');
+  const dir = String(options['download']);
   const mirror = String(options['mirror'] ?? MNIST_MIRROR);
   const manifest = options['manifest'] !== undefined ? await readManifest(String(options['manifest'])) : MNIST_MANIFEST;
   await downloadManifest(manifest, mirror, dir, (line) => console.log(line));

@@ -2,17 +2,16 @@ import type { Device } from '../../device/device';
 import { loadCheckpoint } from '../../train/checkpoint';
 import { MNIST_NETS, setupMnist } from '../../train/recipes/mnist';
 import { netOfCheckpoint } from '../../train/recipes/mnist-checkpoint';
-import { UsageError, type ParsedOptions } from '../args';
+import type { ParsedOptions } from '../args';
 import { readBytes } from '../files';
 import { loadMnist, netWidths, testLine } from './mnist-data';
 
 export async function evalMnistCommand(device: Device, options: ParsedOptions): Promise<void> {
-  if (options['load'] === undefined) throw new UsageError('kiln eval mnist needs --load FILE (a checkpoint saved by kiln train mnist --save)');
   const file = String(options['load']);
   const bytes = await readBytes(file);
   // Without --net, the checkpoint says which net it holds (by conv1.weight's shape).
   const widths = options['net'] !== undefined ? netWidths(options) : MNIST_NETS[netOfCheckpoint(bytes, file)];
-  const { label, test } = await loadMnist(options);
+  const { label, test } = await loadMnist(options, ['test']);
   const { model, trainer } = setupMnist(device, { net: widths });
   loadCheckpoint(model, bytes, file);
   const evaluation = await trainer.evaluate(test, { batchSize: Number(options['batch-size']) });

@@ -6,17 +6,16 @@ import type { Device } from '../../device/device';
 import { profileProgram, type KernelTiming, type ProgramProfile } from '../../graph/profile';
 import { manualSeed } from '../../random/philox';
 import { mnistTrainFlops, setupMnist } from '../../train/recipes/mnist';
-import { positiveInteger, UsageError, type ParsedOptions } from '../args';
+import type { ParsedOptions } from '../args';
 import { loadMnist, netWidths } from './mnist-data';
 
 export async function profileMnistCommand(device: Device, options: ParsedOptions): Promise<void> {
-  const batchSize = positiveInteger('batch-size', options['batch-size']);
-  const steps = positiveInteger('steps', options['steps']);
+  const batchSize = Number(options['batch-size']);
+  const steps = Number(options['steps']);
   const warmup = Number(options['warmup']);
-  if (!Number.isInteger(warmup) || warmup < 0) throw new UsageError(`--warmup must be a whole number of steps, got ${String(options['warmup'])}`);
   const seed = Number(options['seed'] ?? 0);
   const widths = netWidths(options);
-  const { label, train } = await loadMnist(options);
+  const { label, train } = await loadMnist(options, ['train']);
   manualSeed(seed);
   const { trainer } = setupMnist(device, { batchSize, seed, net: widths });
   const batch = Math.min(batchSize, train.count);

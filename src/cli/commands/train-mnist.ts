@@ -1,25 +1,30 @@
 import type { Device } from '../../device/device';
 import { manualSeed } from '../../random/philox';
 import { mnistTrainFlops, setupMnist } from '../../train/recipes/mnist';
-import { positiveInteger, type ParsedOptions } from '../args';
+import { AdapterFallback } from '../adapter-pick';
+import type { ParsedOptions } from '../args';
 import { saveCheckpointFile } from '../checkpoint-files';
 import { ProgressBar } from '../progress';
 import { loadMnist, netWidths, testLine } from './mnist-data';
 
 export async function trainMnistCommand(device: Device, options: ParsedOptions): Promise<void> {
-  const epochs = positiveInteger('epochs', options['epochs']);
-  const batchSize = positiveInteger('batch-size', options['batch-size']);
+  const epochs = Number(options['epochs']);
+  const batchSize = Number(options['batch-size']);
   const seed = Number(options['seed'] ?? 0);
   const widths = netWidths(options);
-  const { label, train, test } = await loadMnist(options);
+  const { label, train, test } = await loadMnist(options, ['train', 'test']);
   manualSeed(seed);
   const { model, trainer } = setupMnist(device, { lr: Number(options['lr']), momentum: Number(options['momentum']), batchSize, seed, net: widths });
   console.log(
     `${label} CNN (conv ${widths.conv1}, conv ${widths.conv2}, fc ${widths.hidden}) on ${device.adapter.backend + (device.adapter.description ? ` (${device.adapter.description})` : "")}: ${train.count} training and ${test.count} test images, ` +
       `SGD lr ${options['lr']} momentum ${options['momentum']}, batch ${batchSize}, seed ${seed}`,
   );
+  const batch = Math.min(batchSize, train.count);
+  if (device.adapter.backend === 'llvmpipe' && !trainer.fits('train', train, batch)) {
+    throw new AdapterFallback('swiftshader', `a training step at batch ${batch} has a tensor larger than llvmpipe's ${device.limits['maxStorageBufferBindingSize']}-byte binding limit`);
+  }
   const started = performance.now();
-  const compiled = await trainer.program('train', train, Math.min(batchSize, train.count));
+  const compiled = await trainer.program('train', train, batch);
   const s = compiled.stats;
   const mib = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MiB`;
   console.log(

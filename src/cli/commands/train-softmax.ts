@@ -1,6 +1,6 @@
 import type { Device } from '../../device/device';
 import { imageDataset, setupSoftmax } from '../../train/recipes/softmax';
-import { positiveInteger, type ParsedOptions } from '../args';
+import type { ParsedOptions } from '../args';
 import { readIdxFolder } from '../files';
 import { ProgressBar } from '../progress';
 
@@ -8,14 +8,14 @@ export const FASHION_DIR = '/usr/share/datasets/fashion-mnist';
 
 export async function trainSoftmaxCommand(device: Device, options: ParsedOptions): Promise<void> {
   const dir = String(options['data'] ?? FASHION_DIR);
-  const epochs = positiveInteger('epochs', options['epochs'] ?? 10);
-  const batchSize = positiveInteger('batch-size', options['batch-size'] ?? 256);
+  const epochs = Number(options['epochs'] ?? 10);
+  const batchSize = Number(options['batch-size'] ?? 256);
   const files = await readIdxFolder(dir).catch((e: Error) => {
     throw new Error(`${e.message}\n  Fashion-MNIST is in Debian's package dataset-fashion-mnist (apt-get install dataset-fashion-mnist), or pass --data DIR`);
   });
   let train = await imageDataset('fashion-train', files.trainImages, files.trainLabels);
   const test = await imageDataset('fashion-test', files.testImages, files.testLabels);
-  if (options['limit'] !== undefined) train = train.take(positiveInteger('limit', options['limit']));
+  if (options['limit'] !== undefined) train = train.take(Number(options['limit']));
   console.log(`softmax regression on Fashion-MNIST: ${train.count} training and ${test.count} test images; flatten 784 -> 10, cross-entropy, SGD lr ${options['lr'] ?? 0.1}, batch ${batchSize}`);
   const { trainer } = setupSoftmax(device, { lr: Number(options['lr'] ?? 0.1), batchSize, seed: Number(options['seed'] ?? 0) });
   const bar = new ProgressBar('train', 'images');

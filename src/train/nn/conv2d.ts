@@ -16,8 +16,8 @@ export class Conv2d extends Module {
   readonly outChannels: number;
   readonly kernelSize: Pair;
   readonly attrs: Conv2dAttrs;
-  readonly weight: Variable;
-  readonly bias: Variable | null;
+  readonly weight: Variable<'f32'>;
+  readonly bias: Variable<'f32'> | null;
 
   constructor(inChannels: number, outChannels: number, kernelSize: number | Pair, options: Conv2dLayerOptions = {}) {
     super();

@@ -14,7 +14,7 @@ import { Module, type ForwardContext } from './module';
 abstract class DropoutBase extends Module {
   readonly p: number;
   /** The training step counter that selects the mask (not trainable, not a parameter). */
-  readonly step: Variable;
+  readonly step: Variable<'i32'>;
   readonly key: readonly [number, number];
 
   constructor(label: string, p: number) {

@@ -11,8 +11,8 @@ import { Module, type ForwardContext } from './module';
 export class Linear extends Module {
   readonly inFeatures: number;
   readonly outFeatures: number;
-  readonly weight: Variable;
-  readonly bias: Variable | null;
+  readonly weight: Variable<'f32'>;
+  readonly bias: Variable<'f32'> | null;
 
   constructor(inFeatures: number, outFeatures: number, options: { bias?: boolean } = {}) {
     super();
