@@ -3,7 +3,7 @@
 // page can read (w, b) between epochs, redraw, and stop. With standardization the model is trained
 // on (x - mean) / std, and line() maps the fitted line back to the original units.
 import { Dataset, manualSeed, nn, optim, loss, Trainer, type Device, type Progress } from '../../src/browser';
-import { standardize } from '../../src/train/recipes/linreg';
+import { standardize } from '../../src/train/data/preprocess';
 
 export interface Line {
   w: number;

@@ -7,7 +7,7 @@ import { descend, type DescentPath, type DescentSpec } from '../common/descent-p
 import { houseData, leastSquares } from '../common/linreg-data';
 import { lossSurface, type SurfaceGrid } from '../common/loss-surface';
 import { $, openPageDevice, param, runPage, setPhase, status } from '../common/page';
-import { standardize } from '../../src/train/recipes/linreg';
+import { standardize } from '../../src/train/data/preprocess';
 
 /** Redraw the maps at most this often while a path grows. */
 const REDRAW_MS = 60;

@@ -47,12 +47,16 @@ export class Variable<D extends DType = DType> {
   private host: HostArrayOf<D>;
   private gpu: { device: Device; buffer: GPUBuffer; offset: number; shared: SharedStorage | null } | null = null;
 
-  constructor(name: string, shape: Shape, dtype: D, options: { trainable?: boolean; data?: HostArrayOf<D> } = {}) {
+  /** What to do when the variable is too large for one binding (datasets say how to split); shown in that error. */
+  readonly tooLarge: string | null;
+
+  constructor(name: string, shape: Shape, dtype: D, options: { trainable?: boolean; data?: HostArrayOf<D>; tooLarge?: string } = {}) {
     checkShape(`variable ${name}`, shape);
     this.name = name;
     this.shape = [...shape];
     this.dtype = dtype;
     this.trainable = options.trainable ?? false;
+    this.tooLarge = options.tooLarge ?? null;
     this.host = options.data ?? hostArrayFor(dtype, sizeOf(shape));
     checkHostData(this.name, this.shape, this.dtype, this.host);
   }

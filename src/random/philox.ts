@@ -112,16 +112,27 @@ export class RandomStream {
 }
 
 /** Stream ids for the uses of one seed, so that adding a use never shifts another's numbers. */
-export const STREAM = { init: 1, shuffle: 2, data: 3, dropout: 4 } as const;
+export const STREAM = { init: 1, shuffle: 2, data: 3, dropout: 4, split: 5 } as const;
 
 let globalInit = new RandomStream(0, STREAM.init);
+let globalDropout = new RandomStream(0, STREAM.dropout);
 
-/** Seeds parameter initialisation, as torch.manual_seed does for the layers created after it. */
+/**
+ * Seeds parameter initialisation, as torch.manual_seed does for the layers created after it, and the
+ * keys of the dropout layers created after it (a stream of their own: adding, removing or moving a
+ * dropout layer never changes another layer's initial weights, as in PyTorch).
+ */
 export function manualSeed(seed: number): void {
   globalInit = new RandomStream(seed, STREAM.init);
+  globalDropout = new RandomStream(seed, STREAM.dropout);
 }
 
-/** The stream layers draw their initial weights from. */
+/** The stream layers draw their initial weights from; only layers with parameters draw from it. */
 export function initStream(): RandomStream {
   return globalInit;
+}
+
+/** The stream dropout layers draw their Philox keys from. */
+export function dropoutKeyStream(): RandomStream {
+  return globalDropout;
 }

@@ -7,7 +7,7 @@ import { grad } from '../graph/autodiff';
 import { Graph } from '../graph/graph';
 import { largestTensor, maxBindingBytes } from '../graph/binding-limit';
 import { Program } from '../graph/program';
-import { ShapeError } from '../graph/shape';
+import { fmt, ShapeError, type Shape } from '../graph/shape';
 import type { Tensor } from '../graph/tensor';
 import { Variable, type HostArray } from '../graph/variable';
 import { accumulate } from '../ops/accumulate';
@@ -18,6 +18,7 @@ import { RandomStream, STREAM } from '../random/philox';
 import type { Dataset } from './data/dataset';
 import type { Module } from './nn/module';
 import type { Optimizer } from './optim/optimizer';
+import { predictorFor, type PredictInput, type PredictOptions, type Prediction, type Predictor } from './predict';
 
 export type LossFn = (output: Tensor, target: Tensor) => Tensor;
 
@@ -85,12 +86,16 @@ export class Trainer {
   private readonly accuracyMeasured = new WeakSet<Program>();
   private readonly shuffle: RandomStream;
   private epochsDone = 0;
+  private readonly predictor: Predictor;
+  /** The example shape of the last dataset trained or evaluated on: predict()'s default. */
+  private featureShape: Shape | null = null;
 
   constructor(device: Device, config: TrainerConfig) {
     if (!Number.isInteger(config.batchSize) || config.batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${config.batchSize}`);
     this.device = device;
     this.config = config;
     this.shuffle = new RandomStream(config.seed ?? 0, STREAM.shuffle);
+    this.predictor = predictorFor(device, config.model);
   }
 
   /** The compiled program for a mode, dataset and batch size (compiled once, then cached). */
@@ -124,6 +129,7 @@ export class Trainer {
     if (loss.size !== 1) throw new ShapeError(`the loss must be a scalar (mean over the batch), got shape [${loss.shape.join(',')}]`);
     const sums = g.variable(this.sums);
     if (mode === 'train') {
+      checkRegistered(this.config.model, loss);
       const params = this.config.model.parameters().map((v) => g.variable(v));
       this.config.optimizer.addUpdates(g, params, grad(loss, params));
     } else if (measuresAccuracy(data, output)) {
@@ -142,6 +148,7 @@ export class Trainer {
   }
 
   async fit(data: Dataset, options: FitOptions = {}): Promise<EpochResult[]> {
+    this.featureShape = data.featureShape;
     const epochs = options.epochs ?? 1;
     const { batch, full, tail } = this.passPlan(data.count, this.config.batchSize, options.dropLast ?? false);
     const examples = full * batch + tail;
@@ -190,6 +197,7 @@ export class Trainer {
    * binding (1000 MNIST images through the CNN on llvmpipe, say) is halved until it fits.
    */
   async evaluate(data: Dataset, options: { batchSize?: number } = {}): Promise<Evaluation> {
+    this.featureShape = data.featureShape;
     const { batch, full, tail } = this.passPlan(data.count, this.evaluationBatch(data, options.batchSize ?? this.config.batchSize), false);
     const program = await this.program('eval', data, batch);
     const tailProgram = tail > 0 ? await this.program('eval', data, tail) : null;
@@ -200,6 +208,31 @@ export class Trainer {
     const result: Evaluation = { loss: lossSum! / data.count };
     if (this.accuracyMeasured.has(program)) result.accuracy = correct! / data.count;
     return result;
+  }
+
+  /**
+   * The model's outputs for one example or a batch, in evaluation mode: from a Dataset (its scale
+   * and shift applied) or from numbers, whose example shape defaults to that of the last dataset
+   * this trainer trained or evaluated on. Each batch size compiles once; later calls reuse it.
+   *
+   * @example
+   * ```ts
+   * await trainer.fit(train, { epochs: 5 });
+   * const { data, shape } = await trainer.predict(new Float32Array([7.5]));   // shape [1, 1]
+   * const digits = await trainer.predictClasses(test);                        // Int32Array of classes
+   * ```
+   */
+  predict(x: PredictInput, options: PredictOptions = {}): Promise<Prediction> {
+    return this.predictor.predict(x, this.withFeatureShape(options));
+  }
+
+  /** The class of each example: the argmax of the model's outputs, computed on the GPU. */
+  predictClasses(x: PredictInput, options: PredictOptions = {}): Promise<Prediction<Int32Array>> {
+    return this.predictor.predictClasses(x, this.withFeatureShape(options));
+  }
+
+  private withFeatureShape(options: PredictOptions): PredictOptions {
+    return options.featureShape === undefined && this.featureShape !== null ? { ...options, featureShape: this.featureShape } : options;
   }
 
   /** Whether every tensor of the program for this mode, dataset and batch fits the adapter's largest binding. */
@@ -217,6 +250,22 @@ export class Trainer {
   /** Describes the training program for this dataset: kernels, buffers and peak bytes. */
   async describe(data: Dataset): Promise<string> {
     return (await this.program('train', data, Math.min(this.config.batchSize, data.count))).describe();
+  }
+}
+
+/**
+ * Every trainable variable the loss depends on must be one of the model's parameters: one that is
+ * not (a layer kept where the module cannot see it) would never be updated or saved.
+ */
+function checkRegistered(model: Module, loss: Tensor): void {
+  const registered = new Set<Variable>(model.parameters());
+  const missing = loss.graph.trainableVariables(loss).filter((t) => t.variable && !registered.has(t.variable));
+  if (missing.length > 0) {
+    const names = missing.map((t) => `'${t.name}' ${t.dtype}${fmt(t.shape)}`).join(', ');
+    throw new Error(
+      `the model's forward uses trainable variable${missing.length > 1 ? 's' : ''} ${names} that the model does not register, so ${missing.length > 1 ? 'they' : 'it'} would be neither trained nor saved: ` +
+        'keep each layer in a field of its module (or in an array field), or return it from children() / ownParameters()',
+    );
   }
 }
 

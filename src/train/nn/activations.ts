@@ -8,7 +8,7 @@ import { softmax } from '../../ops/softmax';
 import { tanh } from '../../ops/tanh';
 import { Module, type ForwardContext } from './module';
 
-/** A layer made of one function of its input. */
+/** A layer made of one function of its input: `new nn.Lambda('square', (x) => mul(x, x))`. */
 export class Lambda extends Module {
   constructor(
     readonly label: string,
@@ -22,9 +22,47 @@ export class Lambda extends Module {
   }
 }
 
-export const ReLU = (): Module => new Lambda('relu', relu);
-export const Sigmoid = (): Module => new Lambda('sigmoid', sigmoid);
-export const Tanh = (): Module => new Lambda('tanh', tanh);
-export const Flatten = (startDim = 1, endDim = -1): Module => new Lambda('flatten', (x) => flatten(x, startDim, endDim));
-export const LogSoftmax = (dim = -1): Module => new Lambda('log_softmax', (x) => logSoftmax(x, dim));
-export const Softmax = (dim = -1): Module => new Lambda('softmax', (x) => softmax(x, dim));
+/** max(x, 0), as torch.nn.ReLU. */
+export class ReLU extends Lambda {
+  constructor() {
+    super('relu', relu);
+  }
+}
+
+/** 1 / (1 + exp(-x)), as torch.nn.Sigmoid. */
+export class Sigmoid extends Lambda {
+  constructor() {
+    super('sigmoid', sigmoid);
+  }
+}
+
+/** tanh(x), as torch.nn.Tanh. */
+export class Tanh extends Lambda {
+  constructor() {
+    super('tanh', tanh);
+  }
+}
+
+/** Flattens dimensions startDim..endDim into one (a view), as torch.nn.Flatten (default: all but the batch). */
+export class Flatten extends Lambda {
+  constructor(
+    readonly startDim = 1,
+    readonly endDim = -1,
+  ) {
+    super('flatten', (x) => flatten(x, startDim, endDim));
+  }
+}
+
+/** log(softmax(x)) along `dim`, as torch.nn.LogSoftmax. */
+export class LogSoftmax extends Lambda {
+  constructor(readonly dim = -1) {
+    super('log_softmax', (x) => logSoftmax(x, dim));
+  }
+}
+
+/** exp(x) / sum(exp(x)) along `dim`, as torch.nn.Softmax. */
+export class Softmax extends Lambda {
+  constructor(readonly dim = -1) {
+    super('softmax', (x) => softmax(x, dim));
+  }
+}

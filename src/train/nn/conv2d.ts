@@ -35,10 +35,6 @@ export class Conv2d extends Module {
     this.bias = options.bias === false ? null : new Variable('bias', [outChannels], 'f32', { trainable: true, data: kaimingUniformDefault(outChannels, fanIn) });
   }
 
-  protected override ownParameters(): [string, Variable][] {
-    return this.bias ? [['weight', this.weight], ['bias', this.bias]] : [['weight', this.weight]];
-  }
-
   forward(x: Tensor, _ctx: ForwardContext): Tensor {
     if (x.shape.length !== 4) throw new ShapeError(`conv2d: input must be 4-D [N,C,H,W], got [${x.shape.join(',')}]`);
     const g = x.graph;

@@ -1,6 +1,7 @@
-// Dropout layers, as torch.nn.Dropout and nn.Dropout2d. Each layer draws its Philox key from the init
-// stream when it is built (so manualSeed() makes masks reproducible) and owns an i32 step counter
-// that lives on the GPU: the training forward reads it to pick this step's mask and adds a
+// Dropout layers, as torch.nn.Dropout and nn.Dropout2d. Each layer draws its Philox key from the
+// dropout key stream when it is built (manualSeed() seeds it, so masks are reproducible; it is not
+// the init stream, so layers without parameters leave the others' initial weights as PyTorch has
+// them) and owns an i32 step counter that lives on the GPU: the training forward reads it to pick this step's mask and adds a
 // counter_add that advances it after the step, so many steps run in one submit with fresh masks
 // and no host work. The counter is state, not a parameter: optimizers never see it.
 import { fmt, ShapeError } from '../../graph/shape';
@@ -8,7 +9,7 @@ import type { Tensor } from '../../graph/tensor';
 import { Variable } from '../../graph/variable';
 import { counterAdd } from '../../ops/counter-add';
 import { dropout } from '../../ops/dropout';
-import { initStream } from '../../random/philox';
+import { dropoutKeyStream } from '../../random/philox';
 import { Module, type ForwardContext } from './module';
 
 abstract class DropoutBase extends Module {
@@ -21,7 +22,7 @@ abstract class DropoutBase extends Module {
     super();
     if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new RangeError(`${label}: p must be a probability in [0, 1], got ${p}`);
     this.p = p;
-    const stream = initStream();
+    const stream = dropoutKeyStream();
     this.key = [stream.nextU32(), stream.nextU32()];
     this.step = new Variable(`${label}.step`, [1], 'i32');
   }

@@ -1,4 +1,5 @@
-// The `nn` namespace: layer factories named as in the tutorials (nn.linear(784, 10)).
+// The `nn` namespace: layer classes under PyTorch's names (nn.Linear, nn.Conv2d, nn.ReLU, ...) and
+// factories named as in the tutorials (nn.linear(784, 10)), which build the same classes.
 import type { Size2 } from '../../ops/pool2d-window';
 import { Conv2d, type Conv2dLayerOptions } from './conv2d';
 import { Flatten, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh } from './activations';
@@ -12,20 +13,57 @@ export { Module, type ForwardContext } from './module';
 export { Linear } from './linear';
 export { Conv2d, type Conv2dLayerOptions } from './conv2d';
 export { Sequential } from './sequential';
-export { Lambda } from './activations';
+export { Lambda, ReLU, Sigmoid, Tanh, Flatten, LogSoftmax, Softmax } from './activations';
 export { MaxPool2d } from './pooling';
 export { Dropout, Dropout2d } from './dropout';
 
+/**
+ * y = x Wᵀ + b, initialised as torch.nn.Linear.
+ *
+ * @example
+ * ```ts
+ * const model = nn.linear(1, 1);   // parameters weight [1, 1] and bias [1]
+ * ```
+ */
 export const linear = (inFeatures: number, outFeatures: number, options?: { bias?: boolean }): Linear => new Linear(inFeatures, outFeatures, options);
+
+/**
+ * A 2-D convolution over [N, C, H, W], initialised as torch.nn.Conv2d.
+ *
+ * @example
+ * ```ts
+ * const conv = nn.conv2d(1, 32, 3, { stride: 1, padding: 0 });
+ * ```
+ */
 export const conv2d = (inChannels: number, outChannels: number, kernelSize: number | readonly [number, number], options?: Conv2dLayerOptions): Conv2d =>
   new Conv2d(inChannels, outChannels, kernelSize, options);
+
+/**
+ * Layers applied in order; named layers give PyTorch's parameter names.
+ *
+ * @example
+ * ```ts
+ * const net = nn.sequential({ flatten: nn.flatten(), fc1: nn.linear(784, 128), relu: nn.relu(), fc2: nn.linear(128, 10) });
+ * net.namedParameters().map(([name]) => name);   // ['fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias']
+ * ```
+ */
 export const sequential = (layers: Record<string, Module> | Module[]): Sequential => new Sequential(layers);
-export const relu = ReLU;
-export const sigmoid = Sigmoid;
-export const tanh = Tanh;
-export const flatten = Flatten;
-export const logSoftmax = LogSoftmax;
-export const softmax = Softmax;
+
+/** @example `nn.relu()` */
+export const relu = (): ReLU => new ReLU();
+/** @example `nn.sigmoid()` */
+export const sigmoid = (): Sigmoid => new Sigmoid();
+/** @example `nn.tanh()` */
+export const tanh = (): Tanh => new Tanh();
+/** @example `nn.flatten()` flattens all but the batch dimension. */
+export const flatten = (startDim = 1, endDim = -1): Flatten => new Flatten(startDim, endDim);
+/** @example `nn.logSoftmax(1)` over the classes of [batch, classes]. */
+export const logSoftmax = (dim = -1): LogSoftmax => new LogSoftmax(dim);
+/** @example `nn.softmax(1)` */
+export const softmax = (dim = -1): Softmax => new Softmax(dim);
+/** @example `nn.maxPool2d(2)`: 2x2 windows, stride 2. */
 export const maxPool2d = (kernel: Size2, stride?: Size2, padding?: Size2): MaxPool2d => new MaxPool2d(kernel, stride, padding);
+/** @example `nn.dropout(0.5)`: active in training only. */
 export const dropout = (p = 0.5): Dropout => new Dropout(p);
+/** @example `nn.dropout2d(0.25)` zeroes whole channels. */
 export const dropout2d = (p = 0.5): Dropout2d => new Dropout2d(p);

@@ -25,10 +25,6 @@ export class Linear extends Module {
     this.bias = options.bias === false ? null : new Variable('bias', [outFeatures], 'f32', { trainable: true, data: kaimingUniformDefault(outFeatures, inFeatures) });
   }
 
-  protected override ownParameters(): [string, Variable][] {
-    return this.bias ? [['weight', this.weight], ['bias', this.bias]] : [['weight', this.weight]];
-  }
-
   forward(x: Tensor, _ctx: ForwardContext): Tensor {
     const features = x.shape[x.shape.length - 1];
     if (features !== this.inFeatures) {

@@ -1,25 +1,47 @@
 // Layers as in torch.nn: a module owns its parameters (Variables, which persist on the GPU across
-// compiled programs) and adds its forward computation to a graph when asked.
+// compiled programs) and adds its forward computation to a graph when asked. As PyTorch registers
+// whatever is assigned to a module's attributes, a Kiln module registers its fields: a field holding
+// a trainable Variable is a parameter, one holding a Module (or an array of them, as nn.ModuleList)
+// is a child, named by the field. The trainer also refuses a graph that trains a variable the model
+// did not register, so nothing is left out of training or checkpoints in silence.
 import type { Tensor } from '../../graph/tensor';
-import type { Variable } from '../../graph/variable';
+import { Variable } from '../../graph/variable';
 
 export interface ForwardContext {
   /** Training mode (dropout active) or evaluation mode, as module.train() / module.eval(). */
   training: boolean;
 }
 
+/**
+ * The base of every layer and model, as torch.nn.Module.
+ *
+ * @example
+ * ```ts
+ * class TwoLayer extends nn.Module {
+ *   fc1 = nn.linear(784, 128);   // fields are registered: parameters fc1.weight, fc1.bias, ...
+ *   fc2 = nn.linear(128, 10);
+ *   forward(x: Tensor, ctx: nn.ForwardContext): Tensor {
+ *     return this.fc2.forward(relu(this.fc1.forward(x, ctx)), ctx);
+ *   }
+ * }
+ * ```
+ */
 export abstract class Module {
   /** Adds this layer's computation on `x` to x's graph. */
   abstract forward(x: Tensor, ctx: ForwardContext): Tensor;
 
-  /** Own parameters by local name (`weight`, `bias`); containers list their children's instead. */
+  /** Own parameters by local name (`weight`, `bias`): every field holding a trainable Variable, in declaration order. */
   protected ownParameters(): [string, Variable][] {
-    return [];
+    return Object.entries(this).filter((entry): entry is [string, Variable] => entry[1] instanceof Variable && entry[1].trainable);
   }
 
-  /** Child modules by name; containers override. */
+  /** Child modules by name: every field holding a Module, and `name.i` for each Module of an array field. */
   children(): [string, Module][] {
-    return [];
+    return Object.entries(this).flatMap(([name, value]): [string, Module][] => {
+      if (value instanceof Module) return [[name, value]];
+      if (Array.isArray(value) && value.length > 0 && value.every((m) => m instanceof Module)) return value.map((m: Module, i): [string, Module] => [`${name}.${i}`, m]);
+      return [];
+    });
   }
 
   /** Every parameter with PyTorch's dotted name (`fc1.weight`), in registration order. */

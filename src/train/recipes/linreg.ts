@@ -5,6 +5,7 @@
 import { STREAM, RandomStream } from '../../random/philox';
 import type { Device } from '../../device/device';
 import { Dataset } from '../data/dataset';
+import { standardize } from '../data/preprocess';
 import { Linear } from '../nn/linear';
 import { normal } from '../nn/init';
 import { mseLoss } from '../../ops/mse-loss';
@@ -45,22 +46,6 @@ export function linregData(variant: LinregVariant, seed = 0): { x: Float32Array;
   const x = rand.fillNormal(new Float32Array(n * 2), 0, 1);
   const y = Float32Array.from({ length: n }, (_, i) => x[2 * i]! * w[0]! + x[2 * i + 1]! * w[1]! + b + 0.01 * rand.normal());
   return { x, y, features: 2, w, b };
-}
-
-export function standardize(x: Float32Array, features: number): { x: Float32Array; mean: number[]; std: number[] } {
-  const n = x.length / features;
-  const mean = Array.from({ length: features }, (_, j) => {
-    let s = 0;
-    for (let i = 0; i < n; i++) s += x[i * features + j]!;
-    return s / n;
-  });
-  // Population standard deviation, as sklearn's StandardScaler.
-  const std = mean.map((m, j) => {
-    let s = 0;
-    for (let i = 0; i < n; i++) s += (x[i * features + j]! - m) ** 2;
-    return Math.sqrt(s / n) || 1;
-  });
-  return { x: x.map((v, k) => (v - mean[k % features]!) / std[k % features]!), mean, std };
 }
 
 export function setupLinreg(device: Device, variant: LinregVariant, seed = 0): LinregSetup {

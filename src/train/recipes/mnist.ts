@@ -48,17 +48,17 @@ export function mnistNet(widths: MnistNetWidths = MNIST_NETS.full): Sequential {
   const flat = 12 * 12 * widths.conv2;
   return new Sequential({
     conv1: new Conv2d(1, widths.conv1, 3),
-    relu1: ReLU(),
+    relu1: new ReLU(),
     conv2: new Conv2d(widths.conv1, widths.conv2, 3),
-    relu2: ReLU(),
+    relu2: new ReLU(),
     pool: new MaxPool2d(2),
     dropout1: new Dropout2d(0.25),
-    flatten: Flatten(),
+    flatten: new Flatten(),
     fc1: new Linear(flat, widths.hidden),
-    relu3: ReLU(),
+    relu3: new ReLU(),
     dropout2: new Dropout(0.5),
     fc2: new Linear(widths.hidden, 10),
-    logSoftmax: LogSoftmax(1),
+    logSoftmax: new LogSoftmax(1),
   });
 }
 

@@ -45,7 +45,7 @@ export function setupSoftmax(device: Device, options: SoftmaxOptions = {}): { mo
   const linear = new Linear(784, 10);
   // d2l: nn.init.normal_(weight, std=0.01).
   linear.weight.assign(normal(784 * 10, 0, 0.01));
-  const model = new Sequential({ flatten: Flatten(), linear });
+  const model = new Sequential({ flatten: new Flatten(), linear });
   const trainer = new Trainer(device, {
     model,
     loss: crossEntropy,
