@@ -2,7 +2,7 @@
 // same bundle works in Node and in the browser. The package's entries are dist/node.js (Dawn),
 // dist/browser.js (navigator.gpu) and dist/cli.js (the kiln command); dist/types/ holds the .d.ts
 // files of src/, emitted by tsc (scripts/declarations.mjs). `--tests` also bundles every
-// test/**/*.test.ts into build/test/ for mocha; `--demos` builds the demo pages into dist/demos/
+// test/**/*.test.ts into build/test/ for mocha and examples/*.ts into build/examples/; `--demos` builds the demo pages into dist/demos/
 // (static files: HTML, CSS and one bundle per page).
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync, readdirSync, statSync } from 'node:fs';
@@ -42,6 +42,8 @@ const jobs = [
 ];
 if (process.argv.includes('--tests')) {
   jobs.push(build({ ...node, entryPoints: filesUnder('test', '.test.ts'), outdir: 'build/test', outbase: 'test' }));
+  // The examples import the package by its name, which resolves to dist/node.js (self-reference).
+  jobs.push(build({ ...node, entryPoints: filesUnder('examples', '.ts'), outdir: 'build/examples', outbase: 'examples' }));
 }
 if (process.argv.includes('--demos') || process.argv.includes('--tests')) {
   // Each page's script bundles the browser entry of src/ with it: nothing Node-only can get in.

@@ -1,3 +1,3 @@
 // Kiln for browsers: the platform-neutral API plus openDevice() through navigator.gpu.
 export * from './index';
-export { openDevice } from './device/browser';
+export { openDevice, type BrowserDeviceOptions } from './device/browser';

@@ -178,7 +178,7 @@ describe('MNIST download', function () {
     it('--download is required (usage error, exit code 2), and a bad manifest file is named', async () => {
       const r = await kiln('data', 'mnist');
       expect(r.code).to.equal(2);
-      expect(r.err).to.match(/UsageError: --download DIR is required/);
+      expect(r.err).to.match(/UsageError: --download is required: the folder to put the MNIST files in/);
       const bad = join(work, 'bad.json');
       writeFileSync(bad, '{ not json');
       const m = await kiln('data', 'mnist', '--download', work, '--manifest', bad);

@@ -94,7 +94,7 @@ describe('bad input gives clear errors', () => {
 
   it('a NaN in the data is refused with its index', () => {
     const features = Float32Array.of(1, 2, NaN, 4);
-    expect(() => new Dataset({ name: 'bad', features, featureShape: [1], targets: new Float32Array(4) })).to.throw(/bad\.x: value NaN at index 2/);
+    expect(() => new Dataset({ name: 'bad', features, featureShape: [1], targets: new Float32Array(4) })).to.throw(/bad features: value NaN at index 2/);
   });
 
   it('a NaN fed to a program is refused before anything runs', async () => {

@@ -52,6 +52,7 @@ export class Device {
   private readonly pipelines = new Map<string, Promise<GPUComputePipeline>>();
   private readonly pendingErrors: string[] = [];
   /** Staging buffers of read(): reused, so steady-state reads create no buffer. */
+  /** @internal */
   readonly staging = new StagingRing(
     (label, size, usage) => this.createBuffer(label, size, usage),
     (buffer) => this.destroyBuffer(buffer),
@@ -205,6 +206,7 @@ export class Device {
    * run and its timestamps in one submit). Call bytes() once that encoder is submitted: it maps the
    * staging slot then, and gives the slot back to the ring once the bytes are copied out.
    */
+  /** @internal */
   encodeRead(encoder: GPUCommandEncoder, buffer: GPUBuffer, byteOffset: number, byteLength: number): PendingRead {
     if (byteOffset % 4 !== 0) throw new RangeError(`read: byte offset ${byteOffset} is not a multiple of 4`);
     const size = Math.ceil(byteLength / 4) * 4;

@@ -37,45 +37,42 @@ import { Graph } from './graph';
 import type { DType, Shape } from './shape';
 import type { Tensor } from './tensor';
 
-// Every op computes f32 except argmax (i32) and the views, which keep their input's dtype.
-type T = Tensor;
-type F = Tensor<'f32'>;
-type TN = Tensor | number;
 
+// Every op computes f32 except argmax (i32) and the views, which keep their input's dtype.
 declare module './graph' {
   interface Graph {
-    add(a: TN, b: TN): F;
-    sub(a: TN, b: TN): F;
-    mul(a: TN, b: TN): F;
-    div(a: TN, b: TN): F;
-    neg(x: T): F;
-    exp(x: T): F;
-    log(x: T): F;
-    pow(x: T, exponent: number): F;
-    square(x: T): F;
-    relu(x: T): F;
-    sigmoid(x: T): F;
-    tanh(x: T): F;
-    equal(a: TN, b: TN): F;
-    broadcastTo(x: T, shape: Shape): F;
-    sum(x: T, axes?: Axes, keepdims?: boolean): F;
-    mean(x: T, axes?: Axes, keepdims?: boolean): F;
-    max(x: T, axes?: Axes, keepdims?: boolean): F;
+    add(a: Tensor | number, b: Tensor | number): Tensor<'f32'>;
+    sub(a: Tensor | number, b: Tensor | number): Tensor<'f32'>;
+    mul(a: Tensor | number, b: Tensor | number): Tensor<'f32'>;
+    div(a: Tensor | number, b: Tensor | number): Tensor<'f32'>;
+    neg(x: Tensor): Tensor<'f32'>;
+    exp(x: Tensor): Tensor<'f32'>;
+    log(x: Tensor): Tensor<'f32'>;
+    pow(x: Tensor, exponent: number): Tensor<'f32'>;
+    square(x: Tensor): Tensor<'f32'>;
+    relu(x: Tensor): Tensor<'f32'>;
+    sigmoid(x: Tensor): Tensor<'f32'>;
+    tanh(x: Tensor): Tensor<'f32'>;
+    equal(a: Tensor | number, b: Tensor | number): Tensor<'f32'>;
+    broadcastTo(x: Tensor, shape: Shape): Tensor<'f32'>;
+    sum(x: Tensor, axes?: Axes, keepdims?: boolean): Tensor<'f32'>;
+    mean(x: Tensor, axes?: Axes, keepdims?: boolean): Tensor<'f32'>;
+    max(x: Tensor, axes?: Axes, keepdims?: boolean): Tensor<'f32'>;
     reshape<D extends DType>(x: Tensor<D>, shape: Shape): Tensor<D>;
     flatten<D extends DType>(x: Tensor<D>, startDim?: number, endDim?: number): Tensor<D>;
-    permute(x: T, dims: readonly number[]): F;
-    softmax(x: T, axis?: number): F;
-    logSoftmax(x: T, axis?: number): F;
-    nllLoss(logProbs: T, labels: T): F;
-    crossEntropy(logits: T, labels: T): F;
-    mseLoss(pred: T, target: T): F;
-    argmax(x: T, axis?: number): Tensor<'i32'>;
-    accuracy(logits: T, labels: T): F;
-    grad(loss: T, wrt: readonly T[]): F[];
-    matmul(a: T, b: T, options?: MatmulOptions): F;
-    maxPool2d(x: T, kernel: Size2, stride?: Size2, padding?: Size2, dilation?: Size2): F;
-    dropout(x: T, step: T, options: DropoutOptions): F;
-    conv2d(x: T, weight: T, bias?: T | null, options?: Conv2dOptions): F;
+    permute(x: Tensor, dims: readonly number[]): Tensor<'f32'>;
+    softmax(x: Tensor, axis?: number): Tensor<'f32'>;
+    logSoftmax(x: Tensor, axis?: number): Tensor<'f32'>;
+    nllLoss(logProbs: Tensor, labels: Tensor): Tensor<'f32'>;
+    crossEntropy(logits: Tensor, labels: Tensor): Tensor<'f32'>;
+    mseLoss(pred: Tensor, target: Tensor): Tensor<'f32'>;
+    argmax(x: Tensor, axis?: number): Tensor<'i32'>;
+    accuracy(logits: Tensor, labels: Tensor): Tensor<'f32'>;
+    grad(loss: Tensor, wrt: readonly Tensor[]): Tensor<'f32'>[];
+    matmul(a: Tensor, b: Tensor, options?: MatmulOptions): Tensor<'f32'>;
+    maxPool2d(x: Tensor, kernel: Size2, stride?: Size2, padding?: Size2, dilation?: Size2): Tensor<'f32'>;
+    dropout(x: Tensor, step: Tensor, options: DropoutOptions): Tensor<'f32'>;
+    conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options?: Conv2dOptions): Tensor<'f32'>;
   }
 }
 

@@ -103,6 +103,22 @@ export class Program {
     this.stats = stats;
   }
 
+  /**
+   * Compiles a graph into a program: schedule, fusion, memory plan, kernel tuning, then every
+   * pipeline, buffer and bind group, made once. Only the listed outputs can be read after a run.
+   *
+   * @example
+   * ```ts
+   * const g = new Graph();
+   * const x = g.input('x', [11, 1]), y = g.input('y', [11, 1]);
+   * const w = g.param('w', [1, 1]), b = g.param('b', [1]);
+   * const l = g.mean(g.square(g.sub(g.add(g.matmul(x, w), b), y)));
+   * const [dw, db] = g.grad(l, [w, b]);
+   * const program = await Program.compile(device, g, { outputs: [l, dw!, db!] });
+   * program.run({ x: xs, y: ys });              // one submit
+   * const loss: Float32Array = await program.read(l);
+   * ```
+   */
   static async compile(device: Device, graph: Graph, options: CompileOptions = {}): Promise<Program> {
     const started = performance.now();
     const label = options.label ?? 'program';

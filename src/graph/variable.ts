@@ -70,6 +70,7 @@ export class Variable<D extends DType = DType> {
   }
 
   /** The GPU storage on `device`: its own buffer, created and filled with the current value on first use, unless packed. */
+  /** @internal */
   bindingOn(device: Device): VariableBinding {
     if (this.gpu && this.gpu.device !== device) {
       throw new Error(`variable ${this.name} lives on another device; Kiln does not move variables between devices`);
@@ -83,6 +84,7 @@ export class Variable<D extends DType = DType> {
   }
 
   /** The shared buffer holding the variable and its offset there, or null (own buffer, or not on the GPU yet). */
+  /** @internal */
   get placement(): { shared: SharedStorage; offset: number } | null {
     return this.gpu?.shared ? { shared: this.gpu.shared, offset: this.gpu.offset } : null;
   }
@@ -96,6 +98,7 @@ export class Variable<D extends DType = DType> {
    * Gives a variable with no GPU storage yet a range of a shared buffer, filled with its value: how a
    * model's parameters end up in one flat buffer that one optimizer kernel updates.
    */
+  /** @internal */
   placeIn(device: Device, shared: SharedStorage, offset: number): void {
     if (this.gpu) throw new Error(`internal: variable ${this.name} already has GPU storage`);
     device.write(shared.buffer, offset, this.host);

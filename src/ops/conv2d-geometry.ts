@@ -2,7 +2,9 @@
 // pair), the output size, and the override constants every conv kernel declares.
 import { fmt, ShapeError, type Shape } from '../graph/shape';
 
-export type Pair = readonly [number, number];
+import type { Pair } from './pool2d-window';
+
+export type { Pair };
 
 export interface Conv2dOptions {
   stride?: number | Pair;

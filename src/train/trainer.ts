@@ -147,6 +147,21 @@ export class Trainer {
     return { batch, full, tail: dropLast ? 0 : count - full * batch };
   }
 
+  /**
+   * Trains for `options.epochs` passes over `data` (shuffled each epoch unless `shuffle: false`; the
+   * last partial batch runs at its own size unless `dropLast`). Each group of steps is one submit;
+   * the loss is read back only for progress reports and at each epoch's end. Resolves to each
+   * epoch's mean loss; a loss that is not finite stops training with an error.
+   *
+   * @example
+   * ```ts
+   * const history = await trainer.fit(train, {
+   *   epochs: 2,
+   *   onProgress: (p) => console.log(`${p.seen}/${p.total} loss ${p.loss.toFixed(4)}`),
+   * });
+   * console.log(history.map((h) => h.loss));
+   * ```
+   */
   async fit(data: Dataset, options: FitOptions = {}): Promise<EpochResult[]> {
     this.featureShape = data.featureShape;
     const epochs = options.epochs ?? 1;
@@ -274,6 +289,19 @@ function measuresAccuracy(data: Dataset, output: Tensor): boolean {
   return data.classes !== null && output.shape.length === 2 && output.shape[1] === data.classes;
 }
 
+/**
+ * A trainer for a model, a loss and an optimizer: `fit`, `evaluate` and `predict` compile one program
+ * per dataset, mode and batch size (forward, backward and update as one fixed list of dispatches).
+ *
+ * @example
+ * ```ts
+ * const device = await openDevice();
+ * const model = nn.sequential({ flatten: nn.flatten(), fc: nn.linear(784, 10) });
+ * const trainer = compile(device, { model, loss: loss.crossEntropy, optimizer: optim.sgd({ lr: 0.1 }), batchSize: 256 });
+ * await trainer.fit(train, { epochs: 10 });
+ * console.log(await trainer.evaluate(test));   // { loss, accuracy }
+ * ```
+ */
 export function compile(device: Device, config: TrainerConfig): Trainer {
   return new Trainer(device, config);
 }

@@ -2,7 +2,8 @@
 // labels and seeded shuffling. They work on plain typed arrays, row-major, `features` values a row.
 import { RandomStream, STREAM } from '../../random/philox';
 
-type Rows = Float32Array | Float64Array | Int32Array | Uint8Array;
+/** Typed arrays of rows that the helpers take. */
+export type Rows = Float32Array | Float64Array | Int32Array | Uint8Array;
 
 function checkRows(what: string, length: number, features: number): number {
   if (!Number.isInteger(features) || features < 1) throw new RangeError(`${what}: features must be a positive integer, got ${features}`);
