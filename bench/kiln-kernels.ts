@@ -77,4 +77,3 @@ export async function kilnConv(device: Device, kind: ConvKind, reps: number): Pr
   const program = await Program.compile(device, g, { outputs: [output], label: `bench-conv-${kind}` });
   return timeProgram(device, program, output, CONV_FLOPS, reps);
 }
-

@@ -61,7 +61,11 @@ export async function kilnMnistTraining(device: Device, reps: number, steps: num
   const compileSeconds = (performance.now() - compileStart) / 1000;
   // Cold start: from compile to the first step's end (its progress report reads the loss back).
   let coldStartSeconds = NaN;
-  await trainer.fit(train, { epochs: 1, reportEvery: 1, onProgress: () => (coldStartSeconds = Number.isNaN(coldStartSeconds) ? (performance.now() - compileStart) / 1000 : coldStartSeconds) });
+  await trainer.fit(train, {
+    epochs: 1,
+    reportEvery: 1,
+    onProgress: () => (coldStartSeconds = Number.isNaN(coldStartSeconds) ? (performance.now() - compileStart) / 1000 : coldStartSeconds),
+  });
   const { ms, counted } = await timed(device, reps, () => trainer.fit(train, { epochs: 1, reportEvery: steps }));
   const rate = train.count / (ms / 1000);
   const msPerStep = ms / steps;

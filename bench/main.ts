@@ -58,7 +58,9 @@ let tfjsMissing = options.tfjs ? 'not run' : 'not run (--no-tfjs)';
 if (options.tfjs && (['matmul', 'conv', 'train', 'infer', 'linreg', 'ceiling'] as const).some(selected)) {
   try {
     tfjs = await openTfjs(device);
-    console.log(`TensorFlow.js ${tfjs.version} on backend '${tfjs.tf.getBackend()}' (Kiln's GPUDevice); small matmul agrees with Kiln to ${tfjs.matmulCheck.toExponential(1)}`);
+    console.log(
+      `TensorFlow.js ${tfjs.version} on backend '${tfjs.tf.getBackend()}' (Kiln's GPUDevice); small matmul agrees with Kiln to ${tfjs.matmulCheck.toExponential(1)}`,
+    );
   } catch (error) {
     tfjsMissing = `n/a (${message(error)})`;
     console.log(`TensorFlow.js: ${tfjsMissing}`);
@@ -91,7 +93,10 @@ const kernelKiln = (run: KernelRun): KilnMeasured => ({
 const kernelTfjs = (run: TfjsKernelRun, kiln: KernelRun): Measured => {
   const difference = relativeDifference(run.output, kiln.output);
   const verdict = difference < 1e-3 ? 'agrees with Kiln' : 'DISAGREES with Kiln';
-  return { value: run.gflops, note: `${run.ms.toFixed(1)} ms per run; median of ${run.reps} repetitions of ${run.runs} run(s); result ${verdict} (max relative difference ${difference.toExponential(1)})` };
+  return {
+    value: run.gflops,
+    note: `${run.ms.toFixed(1)} ms per run; median of ${run.reps} repetitions of ${run.runs} run(s); result ${verdict} (max relative difference ${difference.toExponential(1)})`,
+  };
 };
 
 /** Every matmul rate measured, for the adapter's best. */
@@ -122,9 +127,7 @@ let trainingGflops: number | null = null;
 if (selected('train') || selected('infer')) {
   const files = await shippedMnist();
   const images = async (which: 'train' | 'test'): Promise<MnistImages> =>
-    which === 'train'
-      ? parseImagesAndLabels(files.trainImages, files.trainLabels)
-      : parseImagesAndLabels(files.testImages, files.testLabels);
+    which === 'train' ? parseImagesAndLabels(files.trainImages, files.trainLabels) : parseImagesAndLabels(files.testImages, files.testLabels);
   if (selected('train')) {
     const steps = software ? 4 : 50;
     const kiln = await kilnMnistTraining(device, cnnReps, steps);
@@ -145,7 +148,10 @@ if (selected('train') || selected('infer')) {
     const data = await images('test');
     const tf = await tfjsCell(async (t) => {
       const run = await tfjsMnistInference(t, data, 1000, software ? Math.min(reps, 2) : reps, device.limits['maxStorageBufferBindingSize'] ?? 2 ** 27);
-      return { value: run.imagesPerSecond, note: `median of ${run.reps}; model.predict in chunks of ${run.chunk}${run.chunk < 1000 ? ' (conv2 output must fit one storage binding)' : ''}, loss and accuracy summed on the GPU, one read (untrained net, accuracy ${(100 * run.accuracy).toFixed(1)}%)` };
+      return {
+        value: run.imagesPerSecond,
+        note: `median of ${run.reps}; model.predict in chunks of ${run.chunk}${run.chunk < 1000 ? ' (conv2 output must fit one storage binding)' : ''}, loss and accuracy summed on the GPU, one read (untrained net, accuracy ${(100 * run.accuracy).toFixed(1)}%)`,
+      };
     });
     done(makeRow('mnist-infer', 'MNIST CNN inference, batch 1000', 'images/s', kiln, tf));
   }
@@ -155,7 +161,10 @@ if (selected('linreg')) {
   const kiln = await kilnLinreg(device, reps);
   const tf = await tfjsCell(async (t) => {
     const run = await tfjsLinregSteps(t, reps);
-    return { value: run.stepsPerSecond, note: `optimizer.minimize per step, tf.gather of the step's rows on the GPU, one read per epoch of 100 steps; w = [${run.weights.map((v) => v.toFixed(2)).join(', ')}]` };
+    return {
+      value: run.stepsPerSecond,
+      note: `optimizer.minimize per step, tf.gather of the step's rows on the GPU, one read per epoch of 100 steps; w = [${run.weights.map((v) => v.toFixed(2)).join(', ')}]`,
+    };
   });
   done(makeRow('linreg', 'linreg (b) training, batch 10', 'steps/s', kiln, tf));
 }
@@ -169,7 +178,11 @@ if (selected('ceiling')) {
     const c: MatmulCase = { id: `matmul-${n}`, label: `matmul ${n}x${n}x${n}`, m: n, k: n, n };
     if (!measured.has(c.id)) await matmulRow(c); // rates only: the square sizes are not rows of their own
   }
-  const ratesOf = (library: MatmulRate['library']) => matmulRates.filter((r) => r.library === library).map((r) => `${r.shape.replace('matmul ', '')} ${fmtValue(r.gflops)}`).join(', ');
+  const ratesOf = (library: MatmulRate['library']) =>
+    matmulRates
+      .filter((r) => r.library === library)
+      .map((r) => `${r.shape.replace('matmul ', '')} ${fmtValue(r.gflops)}`)
+      .join(', ');
   const kilnBest = bestRate(matmulRates, 'Kiln')!;
   const tfBest = bestRate(matmulRates, 'TF.js');
   best = bestRate(matmulRates);
@@ -200,7 +213,9 @@ console.log('');
 
 const trainingShare = trainingGflops !== null && best ? trainingGflops / best.gflops : null;
 if (trainingShare !== null && best) {
-  console.log(`training step = ${(100 * trainingShare).toFixed(0)}% of the adapter's best matmul rate (${trainingGflops!.toFixed(2)} of ${best.gflops.toFixed(2)} GFLOP/s, ${best.library} ${best.shape}; ${(MNIST_TRAIN_FLOPS / 1e6).toFixed(1)} MFLOP per training image)`);
+  console.log(
+    `training step = ${(100 * trainingShare).toFixed(0)}% of the adapter's best matmul rate (${trainingGflops!.toFixed(2)} of ${best.gflops.toFixed(2)} GFLOP/s, ${best.library} ${best.shape}; ${(MNIST_TRAIN_FLOPS / 1e6).toFixed(1)} MFLOP per training image)`,
+  );
 }
 const targets = targetsOf(rows, trainingShare);
 console.log(formatTargets(targets));

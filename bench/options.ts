@@ -29,9 +29,13 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     };
     if (arg === '--adapter') adapter = value();
     else if (arg === '--only') {
-      const names = value().split(',').map((s) => s.trim()).filter(Boolean);
+      const names = value()
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       const unknown = names.filter((n) => !(WORKLOADS as readonly string[]).includes(n));
-      if (unknown.length || names.length === 0) throw new Error(`bench: unknown workload(s) '${unknown.join(',')}' in --only; expected some of ${WORKLOADS.join(', ')}`);
+      if (unknown.length || names.length === 0)
+        throw new Error(`bench: unknown workload(s) '${unknown.join(',')}' in --only; expected some of ${WORKLOADS.join(', ')}`);
       only = new Set(names as Workload[]);
     } else if (arg === '--reps') {
       reps = Number(value());

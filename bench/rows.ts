@@ -27,7 +27,14 @@ export interface Row {
   ratio: number | null;
 }
 
-export function makeRow(id: string, workload: string, unit: string, kiln: KilnMeasured | null, tfjs: Measured | string, torch: Measured | string = 'not run'): Row {
+export function makeRow(
+  id: string,
+  workload: string,
+  unit: string,
+  kiln: KilnMeasured | null,
+  tfjs: Measured | string,
+  torch: Measured | string = 'not run',
+): Row {
   const ratio = kiln && typeof tfjs !== 'string' ? kiln.value / tfjs.value : null;
   return { id, workload, unit, kiln, tfjs, torch, ratio };
 }
@@ -52,7 +59,8 @@ export function formatTable(rows: readonly Row[]): string {
   for (const r of rows) {
     out.push(`  ${r.workload}:`);
     if (r.kiln) {
-      const calls = r.kiln.dispatchesPerStep === undefined ? '' : `${r.kiln.dispatchesPerStep} dispatches/step, ${r.kiln.submitsPerStep?.toFixed(3)} submits/step; `;
+      const calls =
+        r.kiln.dispatchesPerStep === undefined ? '' : `${r.kiln.dispatchesPerStep} dispatches/step, ${r.kiln.submitsPerStep?.toFixed(3)} submits/step; `;
       out.push(`    Kiln: ${calls}${r.kiln.note}`);
     }
     if (typeof r.tfjs !== 'string') out.push(`    TF.js: ${r.tfjs.note}`);

@@ -49,7 +49,7 @@ export async function openTfjs(device: Device): Promise<TfjsOnKiln> {
     throw new Error(`bench: TensorFlow.js did not switch to its WebGPU backend (backend: ${tf.getBackend()})`);
   }
   const backend = tf.backend() as unknown as { device?: GPUDevice };
-  if (backend.device !== device.gpu) throw new Error('bench: the TensorFlow.js WebGPU backend is not on Kiln\'s GPUDevice');
+  if (backend.device !== device.gpu) throw new Error("bench: the TensorFlow.js WebGPU backend is not on Kiln's GPUDevice");
   return { tf, version: tf.version.tfjs, matmulCheck: await compareSmallMatmul(tf, device) };
 }
 

@@ -55,7 +55,11 @@ export interface RunsMeasured<T> {
  * warm-up was short (the warm-up also compiles pipelines), then up to `reps` repetitions of enough runs to
  * last about REPETITION_MS each. `time` times the repetitions (medianMs, or a counting wrapper).
  */
-export async function measureRuns<T>(reps: number, run: (runs: number) => Promise<T>, time: (reps: number, work: () => Promise<unknown>) => Promise<number> = medianMs): Promise<RunsMeasured<T>> {
+export async function measureRuns<T>(
+  reps: number,
+  run: (runs: number) => Promise<T>,
+  time: (reps: number, work: () => Promise<unknown>) => Promise<number> = medianMs,
+): Promise<RunsMeasured<T>> {
   let t0 = performance.now();
   let last = await run(1);
   let oneMs = performance.now() - t0;

@@ -13,13 +13,24 @@ const limit = Number(process.env['LIMIT'] ?? Infinity);
 async function load(name: string, images: string, labels: string): Promise<Dataset> {
   const files = await Promise.all([readFile(join(dir, images)), readFile(join(dir, labels))]);
   const parsed = await parseImagesAndLabels(new Uint8Array(files[0]), new Uint8Array(files[1]));
-  const all = new Dataset({ name, features: parsed.images, featureShape: [1, 28, 28], targets: Int32Array.from(parsed.labels), classes: 10, scale: 1 / (255 * 0.3081), shift: -0.1307 / 0.3081 });
+  const all = new Dataset({
+    name,
+    features: parsed.images,
+    featureShape: [1, 28, 28],
+    targets: Int32Array.from(parsed.labels),
+    classes: 10,
+    scale: 1 / (255 * 0.3081),
+    shift: -0.1307 / 0.3081,
+  });
   return all.take(Math.min(limit, all.count));
 }
 
 manualSeed(0);
 const device = await openDevice();
-const [train, test] = await Promise.all([load('mnist-train', 'train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz'), load('mnist-test', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz')]);
+const [train, test] = await Promise.all([
+  load('mnist-train', 'train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz'),
+  load('mnist-test', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'),
+]);
 const model = nn.sequential({
   conv1: nn.conv2d(1, 32, 3),
   relu1: nn.relu(),

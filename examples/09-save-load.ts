@@ -21,4 +21,9 @@ const restored = net(); // fresh weights
 await loadCheckpointFile(restored, file);
 const [before, after] = await Promise.all([predict(device, model, points), predict(device, restored, points)]);
 const same = before.data.every((v, i) => v === after.data[i]);
-console.log(`saved ${file} (${model.namedParameters().map(([name]) => name).join(', ')}); the loaded model predicts ${same ? 'the same' : 'differently'}`);
+console.log(
+  `saved ${file} (${model
+    .namedParameters()
+    .map(([name]) => name)
+    .join(', ')}); the loaded model predicts ${same ? 'the same' : 'differently'}`,
+);

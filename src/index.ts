@@ -19,11 +19,39 @@ export type { NumericData, NestedNumbers } from './train/data/host-arrays';
 export * as data from './train/data/preprocess';
 export { predict, predictClasses, Predictor, type PredictInput, type PredictOptions, type Prediction } from './train/predict';
 export { parseIdx, parseImagesAndLabels, type IdxData, type IdxDtype } from './train/data/idx';
-export { Trainer, compile, type Mode, type TrainerConfig, type FitOptions, type Progress, type Evaluation, type EpochResult, type LossFn } from './train/trainer';
+export {
+  Trainer,
+  compile,
+  type Mode,
+  type TrainerConfig,
+  type FitOptions,
+  type Progress,
+  type Evaluation,
+  type EpochResult,
+  type LossFn,
+} from './train/trainer';
 export { manualSeed, RandomStream } from './random/philox';
 export * as loss from './train/losses';
-export { encodeSafetensors, decodeSafetensors, saveCheckpoint, loadCheckpoint, CheckpointError, type NamedTensor, type DecodedSafetensors } from './train/checkpoint';
-export { MNIST_MEAN, MNIST_STD, MNIST_NETS, mnistNet, mnistDataset, setupMnist, mnistTrainFlops, type MnistNetWidths, type MnistOptions } from './train/recipes/mnist';
+export {
+  encodeSafetensors,
+  decodeSafetensors,
+  saveCheckpoint,
+  loadCheckpoint,
+  CheckpointError,
+  type NamedTensor,
+  type DecodedSafetensors,
+} from './train/checkpoint';
+export {
+  MNIST_MEAN,
+  MNIST_STD,
+  MNIST_NETS,
+  mnistNet,
+  mnistDataset,
+  setupMnist,
+  mnistTrainFlops,
+  type MnistNetWidths,
+  type MnistOptions,
+} from './train/recipes/mnist';
 export type { Conv2dOptions, Conv2dAttrs } from './ops/conv2d-geometry';
 export type { DropoutOptions, DropoutAttrs } from './ops/dropout';
 export type { Size2, Pair } from './ops/pool2d-window';

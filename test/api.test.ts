@@ -8,7 +8,15 @@ import { testDevice } from './helpers/device';
 
 describe('Dataset from plain numbers', () => {
   it('takes Float64Array, number[] and nested arrays, and infers shapes from nesting', () => {
-    const nested = new Dataset({ name: 'nested', features: [[1, 2], [3, 4], [5, 6]], targets: [[1], [2], [3]] });
+    const nested = new Dataset({
+      name: 'nested',
+      features: [
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ],
+      targets: [[1], [2], [3]],
+    });
     expect(nested.featureShape).to.deep.equal([2]);
     expect(nested.targetShape).to.deep.equal([1]);
     expect(nested.x.dtype).to.equal('f32');
@@ -19,20 +27,54 @@ describe('Dataset from plain numbers', () => {
     const labels = new Dataset({ name: 'labels', features: [[0], [1], [2]], targets: [0, 2, 1], classes: 3 });
     expect(labels.targets).to.be.instanceOf(Int32Array);
     expect(labels.targetShape).to.deep.equal([]);
-    const images = new Dataset({ name: 'images', features: [[[1, 2], [3, 4]], [[5, 6], [7, 8]]], targets: Int32Array.of(0, 1) });
+    const images = new Dataset({
+      name: 'images',
+      features: [
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        [
+          [5, 6],
+          [7, 8],
+        ],
+      ],
+      targets: Int32Array.of(0, 1),
+    });
     expect(images.featureShape).to.deep.equal([2, 2]);
   });
 
   it('refuses ragged input, non-finite values, non-integer labels and a missing shape, naming the problem', () => {
-    expect(() => new Dataset({ name: 'r', features: [[1, 2], [3]], targets: [1, 2] })).to.throw(/r features\[1\]: ragged nested array: 1 entries where the first row at this depth has 2/);
-    expect(() => new Dataset({ name: 'deep', features: [[1, 2], [3, [4]]], targets: [1, 2] })).to.throw(/deep features\[1\]\[1\]: ragged nested array: expected a number/);
-    expect(() => new Dataset({ name: 'nan', features: [[1], [Number.NaN]], targets: [1, 2] })).to.throw(/nan features: value NaN at index 1 is not a finite number/);
-    expect(() => new Dataset({ name: 'l', features: [[1], [2]], targets: [0, 1.5], classes: 2 })).to.throw(/l targets: label 1.5 at index 1 is not a 32-bit integer/);
+    expect(() => new Dataset({ name: 'r', features: [[1, 2], [3]], targets: [1, 2] })).to.throw(
+      /r features\[1\]: ragged nested array: 1 entries where the first row at this depth has 2/,
+    );
+    expect(
+      () =>
+        new Dataset({
+          name: 'deep',
+          features: [
+            [1, 2],
+            [3, [4]],
+          ],
+          targets: [1, 2],
+        }),
+    ).to.throw(/deep features\[1\]\[1\]: ragged nested array: expected a number/);
+    expect(() => new Dataset({ name: 'nan', features: [[1], [Number.NaN]], targets: [1, 2] })).to.throw(
+      /nan features: value NaN at index 1 is not a finite number/,
+    );
+    expect(() => new Dataset({ name: 'l', features: [[1], [2]], targets: [0, 1.5], classes: 2 })).to.throw(
+      /l targets: label 1.5 at index 1 is not a 32-bit integer/,
+    );
     expect(() => new Dataset({ name: 'f', features: [1, 2, 3], targets: [1, 2, 3] })).to.throw(/f: featureShape is needed for flat features/);
   });
 
   it('split(fractions, seed): disjoint random parts that cover the data, the same for the same seed', () => {
-    const all = new Dataset({ name: 'all', features: Float32Array.from({ length: 10 }, (_, i) => i), featureShape: [1], targets: Float32Array.from({ length: 10 }, (_, i) => 10 * i) });
+    const all = new Dataset({
+      name: 'all',
+      features: Float32Array.from({ length: 10 }, (_, i) => i),
+      featureShape: [1],
+      targets: Float32Array.from({ length: 10 }, (_, i) => 10 * i),
+    });
     const [train, valid] = all.split([0.8, 0.2], 7);
     expect([train!.count, valid!.count]).to.deep.equal([8, 2]);
     const values = [...train!.features, ...valid!.features].sort((a, b) => a - b);
@@ -86,7 +128,10 @@ describe('predict', function () {
     expect(device.stats.pipelinesCompiled).to.be.at.least(compiledBefore);
     const fromData = await predict(device, model, new Dataset({ name: 'd', features: xs, targets: xs.map(() => 0), classes: 3 }));
     expect(Array.from(fromData.data)).to.deep.equal(Array.from(batch.data));
-    const refused = await predict(device, model, [1, 2, 3]).then(() => '', (e: Error) => e.message);
+    const refused = await predict(device, model, [1, 2, 3]).then(
+      () => '',
+      (e: Error) => e.message,
+    );
     expect(refused).to.match(/featureShape is needed for flat input/);
   });
 
@@ -142,8 +187,20 @@ describe('modules register their fields', () => {
   }
 
   it('fields holding modules, arrays of modules and trainable variables are parameters, with PyTorch names', () => {
-    expect(new TwoLayer().namedParameters().map(([name]) => name)).to.deep.equal(['fc1.weight', 'fc1.bias', 'heads.0.weight', 'heads.0.bias', 'heads.1.weight', 'heads.1.bias']);
-    expect(nn.sequential({ conv1: nn.conv2d(1, 2, 3), drop: nn.dropout(0.5), fc: nn.linear(2, 2, { bias: false }) }).namedParameters().map(([n]) => n)).to.deep.equal(['conv1.weight', 'conv1.bias', 'fc.weight']);
+    expect(new TwoLayer().namedParameters().map(([name]) => name)).to.deep.equal([
+      'fc1.weight',
+      'fc1.bias',
+      'heads.0.weight',
+      'heads.0.bias',
+      'heads.1.weight',
+      'heads.1.bias',
+    ]);
+    expect(
+      nn
+        .sequential({ conv1: nn.conv2d(1, 2, 3), drop: nn.dropout(0.5), fc: nn.linear(2, 2, { bias: false }) })
+        .namedParameters()
+        .map(([n]) => n),
+    ).to.deep.equal(['conv1.weight', 'conv1.bias', 'fc.weight']);
   });
 
   it('a layer the module cannot see is an error at compile that names its parameter, not a silent non-update', async () => {
@@ -155,7 +212,14 @@ describe('modules register their fields', () => {
       }
     }
     const device = await testDevice();
-    const train = new Dataset({ name: 'line', features: [[1, 2], [3, 4]], targets: [1, 2] });
+    const train = new Dataset({
+      name: 'line',
+      features: [
+        [1, 2],
+        [3, 4],
+      ],
+      targets: [1, 2],
+    });
     const trainer = compile(device, { model: new Hiding(), loss: loss.mse, optimizer: optim.sgd({ lr: 0.1 }), batchSize: 2 });
     let message = '';
     await trainer.fit(train).catch((e: Error) => (message = e.message));
@@ -163,7 +227,14 @@ describe('modules register their fields', () => {
   });
 
   it('layer classes carry their PyTorch names', () => {
-    for (const [name, layer] of [['ReLU', new nn.ReLU()], ['Flatten', new nn.Flatten()], ['LogSoftmax', new nn.LogSoftmax(1)], ['Linear', new nn.Linear(1, 1)], ['Conv2d', new nn.Conv2d(1, 1, 1)], ['Dropout', new nn.Dropout()]] as const) {
+    for (const [name, layer] of [
+      ['ReLU', new nn.ReLU()],
+      ['Flatten', new nn.Flatten()],
+      ['LogSoftmax', new nn.LogSoftmax(1)],
+      ['Linear', new nn.Linear(1, 1)],
+      ['Conv2d', new nn.Conv2d(1, 1, 1)],
+      ['Dropout', new nn.Dropout()],
+    ] as const) {
       expect(layer.constructor.name).to.equal(name);
       expect(layer).to.be.instanceOf(nn.Module);
     }

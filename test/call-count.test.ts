@@ -104,9 +104,7 @@ describe('GPU calls per epoch (counts, not timings)', function () {
     const data = images(128);
     const reports: number[] = [];
     await trainer.fit(data, { epochs: 1, reportEvery: 8 });
-    const counts = await count(device, () =>
-      trainer.fit(data, { epochs: 1, reportEvery: 2, onProgress: (p) => reports.push(p.seen) }).then(() => undefined),
-    );
+    const counts = await count(device, () => trainer.fit(data, { epochs: 1, reportEvery: 2, onProgress: (p) => reports.push(p.seen) }).then(() => undefined));
     // 4 runs of 2 steps, each copying the sums out in its own submit: 3 progress reads (seen 32, 64,
     // 96) and the end-of-epoch read, whose report is the last: 4 submits, 4 maps.
     expect(reports).to.deep.equal([32, 64, 96, 128]);

@@ -81,7 +81,10 @@ describe('safetensors encoding', () => {
     new DataView(data.buffer).setFloat32(0, 7, true);
     new DataView(data.buffer).setInt32(4, -5, true);
     new DataView(data.buffer).setInt32(8, 9, true);
-    const file = rawFile({ __metadata__: { note: 'hand made' }, b: { dtype: 'I32', shape: [2], data_offsets: [4, 12] }, a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } }, data);
+    const file = rawFile(
+      { __metadata__: { note: 'hand made' }, b: { dtype: 'I32', shape: [2], data_offsets: [4, 12] }, a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } },
+      data,
+    );
     const decoded = decodeSafetensors(file, 'hand.safetensors');
     expect(decoded.metadata).to.deep.equal({ note: 'hand made' });
     expect(decoded.tensors.map((t) => t.name)).to.deep.equal(['a', 'b']);
@@ -105,7 +108,9 @@ describe('safetensors encoding', () => {
     });
 
     it('a file cut inside the data', () => {
-      expect(decode(good.slice(0, good.length - 2)).message).to.match(/checkpoint model\.safetensors: truncated: tensor scale ends at data byte 47, but the file holds only 45 bytes/);
+      expect(decode(good.slice(0, good.length - 2)).message).to.match(
+        /checkpoint model\.safetensors: truncated: tensor scale ends at data byte 47, but the file holds only 45 bytes/,
+      );
     });
 
     it('a header that is not a JSON object', () => {
@@ -123,12 +128,16 @@ describe('safetensors encoding', () => {
     });
 
     it('data_offsets that do not match shape and dtype', () => {
-      expect(decode(rawFile({ w: f32([0, 8], [3]) }, new Uint8Array(8))).message).to.match(/tensor w: data_offsets \[0,8\] span 8 bytes, but F32 \[3\] needs 12/);
+      expect(decode(rawFile({ w: f32([0, 8], [3]) }, new Uint8Array(8))).message).to.match(
+        /tensor w: data_offsets \[0,8\] span 8 bytes, but F32 \[3\] needs 12/,
+      );
       expect(decode(rawFile({ w: f32([4, 0]) }, new Uint8Array(4))).message).to.match(/tensor w: data_offsets \[4,0\] is not a pair/);
     });
 
     it('overlapping tensors, holes and trailing bytes', () => {
-      expect(decode(rawFile({ a: f32([0, 4]), b: f32([2, 6]) }, new Uint8Array(6))).message).to.match(/tensor b: data_offsets \[2,6\] overlap the previous tensor/);
+      expect(decode(rawFile({ a: f32([0, 4]), b: f32([2, 6]) }, new Uint8Array(6))).message).to.match(
+        /tensor b: data_offsets \[2,6\] overlap the previous tensor/,
+      );
       expect(decode(rawFile({ a: f32([0, 4]), b: f32([8, 12]) }, new Uint8Array(12))).message).to.match(/tensor b: .* leave a hole of 4 bytes after offset 4/);
       expect(decode(rawFile({ a: f32([0, 4]) }, new Uint8Array(7))).message).to.match(/model\.safetensors: 3 trailing bytes after the last tensor/);
     });

@@ -80,7 +80,9 @@ describe('kiln command line conventions', function () {
     }
     const group = kiln('train', '--help');
     expect(group.code).to.equal(0);
-    expect(group.out).to.match(/kiln train linreg[\s\S]*kiln train softmax[\s\S]*kiln train mnist/).and.not.match(/kiln eval mnist/);
+    expect(group.out)
+      .to.match(/kiln train linreg[\s\S]*kiln train softmax[\s\S]*kiln train mnist/)
+      .and.not.match(/kiln eval mnist/);
     expect(kiln('help', 'train').out).to.equal(group.out);
     const command = kiln('help', 'train', 'mnist');
     expect(command.code).to.equal(0);
@@ -134,7 +136,10 @@ describe('kiln command line conventions', function () {
   });
 
   it('a reader that goes away (kiln ... | head -1) ends it quietly', () => {
-    const r = spawnSync('bash', ['-c', 'node bin/kiln.js help train mnist | head -1; node bin/kiln.js train linreg --variant a | head -1'], { encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync('bash', ['-c', 'node bin/kiln.js help train mnist | head -1; node bin/kiln.js train linreg --variant a | head -1'], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     expect(r.status).to.equal(0);
     expect(r.stderr).to.not.match(/EPIPE|Error|at /);
     expect(r.stdout.split('\n').filter(Boolean)).to.have.length(2);
@@ -151,15 +156,22 @@ describe('kiln command line conventions', function () {
 
   it('auto picks the faster software adapter for the work and says which and why in the first line', function () {
     const env = { ...process.env, KILN_ADAPTER: '' };
-    const first = (args: string[]) => spawnSync(process.execPath, ['bin/kiln.js', ...args], { encoding: 'utf8', env, timeout: 120_000 }).stdout.split('\n')[0] ?? '';
+    const first = (args: string[]) =>
+      spawnSync(process.execPath, ['bin/kiln.js', ...args], { encoding: 'utf8', env, timeout: 120_000 }).stdout.split('\n')[0] ?? '';
     const linreg = first(['train', 'linreg', '--variant', 'a']);
     if (/a GPU was found/.test(linreg)) this.skip();
     expect(linreg).to.match(/^adapter: swiftshader \(.*\), chosen by --adapter auto: no GPU was found, and its dispatches cost less/);
-    expect(first(['train', 'mnist', '--net', 'narrow', '--limit', '64', '--test-limit', '100', '--epochs', '1'])).to.match(/^adapter: llvmpipe \(.*\), chosen by --adapter auto: no GPU was found, and it trains conv nets several times faster/);
+    expect(first(['train', 'mnist', '--net', 'narrow', '--limit', '64', '--test-limit', '100', '--epochs', '1'])).to.match(
+      /^adapter: llvmpipe \(.*\), chosen by --adapter auto: no GPU was found, and it trains conv nets several times faster/,
+    );
   });
 
   it('on llvmpipe, a training batch too large for its bindings falls back to SwiftShader', function () {
-    const r = spawnSync(process.execPath, ['bin/kiln.js', 'train', 'mnist', '--batch-size', '1000', '--limit', '1000', '--test-limit', '100', '--epochs', '1'], { encoding: 'utf8', env: { ...process.env, KILN_ADAPTER: '' }, timeout: 600_000 });
+    const r = spawnSync(
+      process.execPath,
+      ['bin/kiln.js', 'train', 'mnist', '--batch-size', '1000', '--limit', '1000', '--test-limit', '100', '--epochs', '1'],
+      { encoding: 'utf8', env: { ...process.env, KILN_ADAPTER: '' }, timeout: 600_000 },
+    );
     const lines = r.stdout.split('\n');
     if (/a GPU was found/.test(lines[0] ?? '')) this.skip();
     expect(r.status, r.stderr).to.equal(0);
@@ -184,7 +196,7 @@ describe('the progress line', () => {
 
   it('shows elapsed time and the time left, and fits the terminal', () => {
     const line = progressLine('train', 'images', p, 25.6, 120);
-    expect(line).to.match(/^train epoch 1\/2 \[#+\.+\]  6400\/22699 loss 0\.3125 250 images\/s 0:26<1:05$/);
+    expect(line).to.match(/^train epoch 1\/2 \[#+\.+\] {2}6400\/22699 loss 0\.3125 250 images\/s 0:26<1:05$/);
     expect(line.length).to.be.below(120);
     for (const width of [100, 80, 60, 40]) expect(progressLine('train', 'images', p, 25.6, width).length, `width ${width}`).to.be.below(width);
     expect(progressLine('train', 'images', p, 25.6, 60)).to.contain('0:26<1:05');

@@ -6,7 +6,10 @@ import { checkForward, checkGradient } from './helpers/check-op';
 import { testDevice } from './helpers/device';
 import { expectClose, randomArray } from './helpers/numeric';
 
-const conv = (options: Conv2dOptions, bias = true) => (g: Graph, x: Tensor, w: Tensor, b?: Tensor) => g.conv2d(x, w, bias ? b! : null, options);
+const conv =
+  (options: Conv2dOptions, bias = true) =>
+  (g: Graph, x: Tensor, w: Tensor, b?: Tensor) =>
+    g.conv2d(x, w, bias ? b! : null, options);
 
 describe('conv2d', () => {
   it('forward matches the float64 reference on odd shapes, strides, padding and dilation', async () => {
@@ -55,7 +58,13 @@ describe('conv2d', () => {
       const program = await Program.compile(device, g, { outputs: [dw] });
       program.run({ x: xs, dy: dys });
       const gpu = (await program.read(dw)) as Float32Array;
-      const cpu = evaluateCpu([dw], new Map([[x, xs], [dy, dys]])).get(dw)!;
+      const cpu = evaluateCpu(
+        [dw],
+        new Map([
+          [x, xs],
+          [dy, dys],
+        ]),
+      ).get(dw)!;
       expectClose(gpu, cpu.data, `weight gradient in ${splits} splits`, 1e-4, 1e-5);
       results.push(gpu);
     }

@@ -70,7 +70,9 @@ describe('demo pages: linear regression and gradient descent (Chrome)', function
     const node = (await trainLinreg(setup)).losses;
     expect(chrome).to.have.length(20);
     const worst = Math.max(...node.map((l, i) => Math.abs(chrome[i]! - l) / Math.abs(l)));
-    console.log(`      Node (${device.adapter.description || device.adapter.device}) vs Chrome (${adapter}): first losses ${node[0]!.toPrecision(8)} / ${chrome[0]!.toPrecision(8)}, ${node[19]!.toPrecision(8)} / ${chrome[19]!.toPrecision(8)} at epoch 20, largest relative difference ${worst.toExponential(2)}`);
+    console.log(
+      `      Node (${device.adapter.description || device.adapter.device}) vs Chrome (${adapter}): first losses ${node[0]!.toPrecision(8)} / ${chrome[0]!.toPrecision(8)}, ${node[19]!.toPrecision(8)} / ${chrome[19]!.toPrecision(8)} at epoch 20, largest relative difference ${worst.toExponential(2)}`,
+    );
     node.forEach((l, i) => expect(chrome[i], `epoch ${i + 1}`).to.be.closeTo(l, Math.abs(l) * 1e-5));
   });
 

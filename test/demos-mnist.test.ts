@@ -38,7 +38,6 @@ interface MnistState {
   prediction?: { probabilities: number[]; predicted: number };
 }
 
-
 describe('demo pages: softmax regression and the MNIST CNN in Chrome', function () {
   this.timeout(600_000);
   const browser = useDemoBrowser();
@@ -47,7 +46,9 @@ describe('demo pages: softmax regression and the MNIST CNN in Chrome', function 
     const page = await browser().open('softmax.html?autostart=1&epochs=3&limit=20000&tuning=off');
     await browser().waitForPhase(page, ['done'], 400_000);
     const state = await demoState<SoftmaxState>(page);
-    console.log(`      softmax page: ${state.epochs.map((e) => `epoch ${e.epoch} loss ${e.loss.toFixed(4)} train ${e.trainAccuracy.toFixed(4)} test ${e.testAccuracy.toFixed(4)}`).join('; ')}`);
+    console.log(
+      `      softmax page: ${state.epochs.map((e) => `epoch ${e.epoch} loss ${e.loss.toFixed(4)} train ${e.trainAccuracy.toFixed(4)} test ${e.testAccuracy.toFixed(4)}`).join('; ')}`,
+    );
     expect(state.epochs.map((e) => e.epoch)).to.deep.equal([1, 2, 3]);
     expect(state.epochs.at(-1)!.testAccuracy).to.be.greaterThan(0.7);
     expect(state.epochs.at(-1)!.trainAccuracy).to.be.greaterThan(0.7);
@@ -66,7 +67,9 @@ describe('demo pages: softmax regression and the MNIST CNN in Chrome', function 
     await browser().waitForPhase(page, ['done'], 400_000);
     const state = await demoState<MnistState>(page);
     const epoch = state.epochs![0]!;
-    console.log(`      mnist page (narrow, 1,500 images): loss ${epoch.loss.toFixed(4)}, ${epoch.imagesPerSecond.toFixed(0)} images/s, test ${epoch.testCorrect}/500, ${state.lossPoints} loss points`);
+    console.log(
+      `      mnist page (narrow, 1,500 images): loss ${epoch.loss.toFixed(4)}, ${epoch.imagesPerSecond.toFixed(0)} images/s, test ${epoch.testCorrect}/500, ${state.lossPoints} loss points`,
+    );
     expect(state.software, 'SwiftShader is a software adapter').to.equal(true);
     expect(await page.locator('#software-note').isVisible()).to.equal(true);
     expect(state.epochs).to.have.length(1);
@@ -80,7 +83,12 @@ describe('demo pages: softmax regression and the MNIST CNN in Chrome', function 
     const box = (await page.locator('#pad').boundingBox())!;
     await page.mouse.move(box.x + 70, box.y + 60);
     await page.mouse.down();
-    for (const [x, y] of [[210, 60], [180, 130], [150, 230]] as const) await page.mouse.move(box.x + x, box.y + y, { steps: 8 });
+    for (const [x, y] of [
+      [210, 60],
+      [180, 130],
+      [150, 230],
+    ] as const)
+      await page.mouse.move(box.x + x, box.y + y, { steps: 8 });
     await page.mouse.up();
     await page.waitForFunction(() => (window as unknown as { kilnDemo: MnistState }).kilnDemo.prediction !== undefined, null, { timeout: 60_000 });
     const { prediction } = await demoState<MnistState>(page);
@@ -91,12 +99,28 @@ describe('demo pages: softmax regression and the MNIST CNN in Chrome', function 
     await page.close();
   });
 
-  it('a checkpoint trained in Node, loaded into the page, scores Node\'s exact test count and classifies drawn test digits', async () => {
+  it("a checkpoint trained in Node, loaded into the page, scores Node's exact test count and classifies drawn test digits", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kiln-demo-mnist-'));
     try {
       // Node: train the narrow net with the command line and save it.
       const file = join(dir, 'narrow.safetensors');
-      const cli = await run('node', ['bin/kiln.js', 'train', 'mnist', '--net', 'narrow', '--limit', '3000', '--epochs', '1', '--batch-size', '32', '--test-limit', '1000', '--save', file]);
+      const cli = await run('node', [
+        'bin/kiln.js',
+        'train',
+        'mnist',
+        '--net',
+        'narrow',
+        '--limit',
+        '3000',
+        '--epochs',
+        '1',
+        '--batch-size',
+        '32',
+        '--test-limit',
+        '1000',
+        '--save',
+        file,
+      ]);
       const cliCorrect = Number(/Accuracy: (\d+)\/1000 /.exec(cli.stdout)?.[1]);
       const device = await testDevice();
       const files = await readIdxFolder(resolve('data/mnist'));
@@ -127,7 +151,9 @@ describe('demo pages: softmax regression and the MNIST CNN in Chrome', function 
       await page.setInputFiles('#load-weights', file);
       await browser().waitForPhase(page, ['done'], 300_000);
       const state = await demoState<MnistState>(page);
-      console.log(`      Node: ${nodeCorrect}/1000 correct (loss ${nodeEval.loss.toFixed(4)}); Chrome page: ${state.testCorrect}/${state.testCount} (loss ${(state as { testLoss?: number }).testLoss?.toFixed(4)})`);
+      console.log(
+        `      Node: ${nodeCorrect}/1000 correct (loss ${nodeEval.loss.toFixed(4)}); Chrome page: ${state.testCorrect}/${state.testCount} (loss ${(state as { testLoss?: number }).testLoss?.toFixed(4)})`,
+      );
       expect(await page.locator('#net').inputValue()).to.equal('narrow');
       expect(state.testCount).to.equal(1000);
       expect(state.testCorrect).to.equal(nodeCorrect);
@@ -144,11 +170,16 @@ describe('demo pages: softmax regression and the MNIST CNN in Chrome', function 
       const results: { label: number; predicted: number }[] = [];
       for (const i of chosen) {
         const pixels = Array.from(parsed.images.subarray(i * 784, (i + 1) * 784));
-        const predicted = await page.evaluate((px) => (window as unknown as { kilnDemo: { drawDigit(p: number[]): Promise<number> } }).kilnDemo.drawDigit(px), pixels);
+        const predicted = await page.evaluate(
+          (px) => (window as unknown as { kilnDemo: { drawDigit(p: number[]): Promise<number> } }).kilnDemo.drawDigit(px),
+          pixels,
+        );
         results.push({ label: parsed.labels[i]!, predicted });
       }
       const right = results.filter((r) => r.label === r.predicted).length;
-      console.log(`      drawn test digits ${chosen.join(',')}: labels ${results.map((r) => r.label).join('')}, page predicted ${results.map((r) => r.predicted).join('')} (${right}/10)`);
+      console.log(
+        `      drawn test digits ${chosen.join(',')}: labels ${results.map((r) => r.label).join('')}, page predicted ${results.map((r) => r.predicted).join('')} (${right}/10)`,
+      );
       expect(right).to.be.at.least(8);
       const { prediction } = await demoState<MnistState>(page);
       expect(prediction!.predicted).to.equal(results.at(-1)!.predicted);

@@ -36,7 +36,9 @@ describe('device manager', () => {
   it('a WGSL error names the kernel and shows the line', async () => {
     const device = await testDevice();
     let caught: unknown = null;
-    await device.pipeline({ label: 'broken_op', code: '@compute @workgroup_size(1) fn main() { let x: f32 = undefined_thing; }' }).catch((e: unknown) => (caught = e));
+    await device
+      .pipeline({ label: 'broken_op', code: '@compute @workgroup_size(1) fn main() { let x: f32 = undefined_thing; }' })
+      .catch((e: unknown) => (caught = e));
     expect(caught).to.be.instanceOf(ShaderCompileError);
     expect(String((caught as Error).message)).to.match(/broken_op: WGSL compile error[\s\S]*line 1/);
     device.check(); // nothing left behind as an uncaptured error

@@ -136,7 +136,9 @@ describe('MNIST download', function () {
   });
 
   it('refuses manifests that name paths or malformed md5s', async () => {
-    expect((await rejection(downloadManifest({ '../escape.gz': '0'.repeat(32) }, 'http://127.0.0.1:9/', work))).message).to.match(/'\.\.\/escape\.gz' is not a plain file name/);
+    expect((await rejection(downloadManifest({ '../escape.gz': '0'.repeat(32) }, 'http://127.0.0.1:9/', work))).message).to.match(
+      /'\.\.\/escape\.gz' is not a plain file name/,
+    );
     expect((await rejection(downloadManifest({ 'a.gz': 'abc' }, 'http://127.0.0.1:9/', work))).message).to.match(/md5 of a\.gz must be 32 hex digits/);
   });
 

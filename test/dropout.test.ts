@@ -17,7 +17,13 @@ async function runDropout(x: Float32Array, shape: number[], step: number, attrs:
   const program = await Program.compile(await testDevice(), g, { outputs: [y] });
   program.run({ x, step: Int32Array.of(step) });
   const gpu = (await program.read(y)) as Float32Array;
-  const cpu = evaluateCpu([y], new Map<Tensor, Float32Array | Int32Array>([[xs, x], [s, Int32Array.of(step)]])).get(y)!.data;
+  const cpu = evaluateCpu(
+    [y],
+    new Map<Tensor, Float32Array | Int32Array>([
+      [xs, x],
+      [s, Int32Array.of(step)],
+    ]),
+  ).get(y)!.data;
   return { gpu, cpu };
 }
 
@@ -99,7 +105,12 @@ describe('dropout', () => {
   });
 
   it('element and channel counts that are not a multiple of the 4 draws of a Philox block match the CPU reference', async () => {
-    for (const [shape, channelSize] of [[[4999], 1], [[3], 1], [[1, 5, 3, 3], 9], [[2, 3, 7], 7]] as [number[], number][]) {
+    for (const [shape, channelSize] of [
+      [[4999], 1],
+      [[3], 1],
+      [[1, 5, 3, 3], 9],
+      [[2, 3, 7], 7],
+    ] as [number[], number][]) {
       const size = shape.reduce((a, b) => a * b, 1);
       const { gpu, cpu } = await runDropout(nonzero(size, 3), [...shape], 2, { p: 0.5, channelSize });
       expect(kept(gpu), `mask of ${JSON.stringify(shape)}, channel ${channelSize}`).to.deep.equal(kept(cpu));
@@ -127,7 +138,10 @@ describe('dropout', () => {
   it('the gradient (dropout of dy with the same mask) matches finite differences', async () => {
     // The step is an i32 input, so checkGradient differentiates x only.
     for (const channelSize of [1, 4]) {
-      await checkGradient((g, x, step) => g.dropout(x, step!, { p: 0.3, ...KEY, channelSize }), [{ shape: [3, 4, 4] }, { shape: [1], data: Int32Array.of(9), dtype: 'i32' }]);
+      await checkGradient(
+        (g, x, step) => g.dropout(x, step!, { p: 0.3, ...KEY, channelSize }),
+        [{ shape: [3, 4, 4] }, { shape: [1], data: Int32Array.of(9), dtype: 'i32' }],
+      );
     }
   });
 
@@ -150,7 +164,14 @@ describe('dropout', () => {
       const ys = await program.read(y);
       const dxs = await program.read(dx!);
       // The mask of step `step`, from the CPU reference with the layer's key.
-      const reference = dropoutOp.cpu([{ shape: [n], dtype: 'f32', data: Float64Array.from(xs) }, { shape: [1], dtype: 'i32', data: Float64Array.of(step) }], attrs, { shape: [n], dtype: 'f32' });
+      const reference = dropoutOp.cpu(
+        [
+          { shape: [n], dtype: 'f32', data: Float64Array.from(xs) },
+          { shape: [1], dtype: 'i32', data: Float64Array.of(step) },
+        ],
+        attrs,
+        { shape: [n], dtype: 'f32' },
+      );
       expect(kept(ys), `forward mask of step ${step}`).to.deep.equal(kept(reference.data));
       expect(kept(dxs), `backward mask of step ${step}`).to.deep.equal(kept(ys));
       dxs.forEach((v, i) => {

@@ -7,7 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 function runExample(name: string, env: Record<string, string> = {}, args: string[] = []): string {
-  const r = spawnSync(process.execPath, [join('build', 'examples', `${name}.js`), ...args], { encoding: 'utf8', timeout: 600_000, env: { ...process.env, ...env } });
+  const r = spawnSync(process.execPath, [join('build', 'examples', `${name}.js`), ...args], {
+    encoding: 'utf8',
+    timeout: 600_000,
+    env: { ...process.env, ...env },
+  });
   expect(r.status, `${name}:\n${r.stdout}\n${r.stderr}`).to.equal(0);
   return r.stdout;
 }
@@ -22,8 +26,20 @@ describe('examples', function () {
   this.timeout(900_000);
 
   it('every example has a test here', () => {
-    const names = readdirSync('examples').filter((f) => f.endsWith('.ts')).map((f) => f.replace(/\.ts$/, ''));
-    expect(names).to.have.members(['01-linreg-by-hand', '02-linreg-autograd', '03-linreg-nn', '04-minibatch-sgd', '05-house-prices', '06-softmax-fashion', '07-mnist-cnn', '08-predict', '09-save-load']);
+    const names = readdirSync('examples')
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => f.replace(/\.ts$/, ''));
+    expect(names).to.have.members([
+      '01-linreg-by-hand',
+      '02-linreg-autograd',
+      '03-linreg-nn',
+      '04-minibatch-sgd',
+      '05-house-prices',
+      '06-softmax-fashion',
+      '07-mnist-cnn',
+      '08-predict',
+      '09-save-load',
+    ]);
   });
 
   for (const name of ['01-linreg-by-hand', '02-linreg-autograd', '03-linreg-nn']) {
@@ -35,7 +51,9 @@ describe('examples', function () {
   }
 
   it('01 and 02 agree: hand-written gradients are autodiff gradients', () => {
-    expect(numbers(runExample('01-linreg-by-hand'), /w = ([-\d.]+), b = ([-\d.]+)/)).to.deep.equal(numbers(runExample('02-linreg-autograd'), /w = ([-\d.]+), b = ([-\d.]+)/));
+    expect(numbers(runExample('01-linreg-by-hand'), /w = ([-\d.]+), b = ([-\d.]+)/)).to.deep.equal(
+      numbers(runExample('02-linreg-autograd'), /w = ([-\d.]+), b = ([-\d.]+)/),
+    );
   });
 
   it('04-minibatch-sgd: recovers w = [2, -3.4], b = 4.2', () => {
@@ -61,7 +79,10 @@ describe('examples', function () {
   });
 
   it('07-mnist-cnn: learns on 1,024 images in one epoch', () => {
-    const [accuracy] = numbers(runExample('07-mnist-cnn', { EPOCHS: '1', LIMIT: '1024', KILN_ADAPTER: process.env['KILN_ADAPTER'] ?? 'llvmpipe' }), /epoch 1: .* accuracy ([\d.]+)%/);
+    const [accuracy] = numbers(
+      runExample('07-mnist-cnn', { EPOCHS: '1', LIMIT: '1024', KILN_ADAPTER: process.env['KILN_ADAPTER'] ?? 'llvmpipe' }),
+      /epoch 1: .* accuracy ([\d.]+)%/,
+    );
     expect(accuracy).to.be.above(60);
   });
 

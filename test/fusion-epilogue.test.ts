@@ -19,7 +19,10 @@ import { expectClose, randomArray } from './helpers/numeric';
 
 /** Pool attributes as the op stores them, from the layer's kernel / stride / padding options. */
 const poolAttrs = (o: { kernel: number; stride?: number; padding?: number }): Pool2dAttrs => ({
-  kernel: pair(o.kernel), stride: pair(o.stride ?? o.kernel), padding: pair(o.padding ?? 0), dilation: pair(1),
+  kernel: pair(o.kernel),
+  stride: pair(o.stride ?? o.kernel),
+  padding: pair(o.padding ?? 0),
+  dilation: pair(1),
 });
 
 type Flags = { transposeA: boolean; transposeB: boolean };
@@ -44,7 +47,11 @@ function fusedSchedule(g: Graph, outputs: Tensor[]): Tensor[] {
 describe('fusion: matmul and conv2d epilogues', () => {
   it('matmul with bias [N] or [1,N] and relu matches the reference for every transposition, off-tile shapes', async () => {
     // [m, k, n]: m not a multiple of the 16-row tile, n not of the 8-column tile, size-1 sides.
-    const shapes: [number, number, number][] = [[17, 13, 5], [7, 6, 12], [1, 20, 3]];
+    const shapes: [number, number, number][] = [
+      [17, 13, 5],
+      [7, 6, 12],
+      [1, 20, 3],
+    ];
     // The epilogue works on C after the product, so every transposition gets the full epilogue and
     // the plain layout the other two variants (each case is a pipeline compile: slow on SwiftShader).
     for (const flags of combos) {
@@ -62,7 +69,11 @@ describe('fusion: matmul and conv2d epilogues', () => {
 
   it('conv2d with relu matches the reference (C_out 7 and 17, batch 3, with and without bias)', async () => {
     const x = { shape: [3, 5, 9, 11] };
-    const cases: [Conv2dOptions, number][] = [[{}, 7], [{ padding: 1, stride: 2 }, 17], [{ dilation: 2, padding: [1, 0] }, 7]];
+    const cases: [Conv2dOptions, number][] = [
+      [{}, 7],
+      [{ padding: 1, stride: 2 }, 17],
+      [{ dilation: 2, padding: [1, 0] }, 7],
+    ];
     for (const [options, co] of cases) {
       const label = `conv2d+relu ${JSON.stringify(options)} C_out ${co}`;
       await checkForward(fusedConv(options), [x, { shape: [co, 5, 3, 3] }, { shape: [co] }], { label, rtol: 1e-4 });
@@ -93,17 +104,29 @@ describe('fusion: matmul and conv2d epilogues', () => {
     expect(convs.map((n) => (n.attrs as Conv2dForwardAttrs).relu)).to.deep.equal([true, true]);
     const reluGrads = result.ops.filter(isReluGrad);
     expect(reluGrads).to.have.length(2);
-    for (const conv of convs) expect(reluGrads.some((rg) => rg.inputs.includes(conv)), `${conv} read by a relu_grad`).to.equal(true);
+    for (const conv of convs)
+      expect(
+        reluGrads.some((rg) => rg.inputs.includes(conv)),
+        `${conv} read by a relu_grad`,
+      ).to.equal(true);
   });
 
   it('conv -> relu -> max_pool2d with gradients and SGD: relu_grad goes into the pool backward (tiled and overlapping windows)', async () => {
     for (const pool of [{ kernel: 2 }, { kernel: 3, stride: 2, padding: 1 }]) {
       const shapes = { w1: [7, 2, 3, 3], b1: [7] };
-      const result = await trainBothWays(shapes, [3, 2, 10, 9], (g, x, p) => g.maxPool2d(g.relu(g.conv2d(x, p['w1']!, p['b1']!)), pool.kernel, pool.stride, pool.padding));
+      const result = await trainBothWays(shapes, [3, 2, 10, 9], (g, x, p) =>
+        g.maxPool2d(g.relu(g.conv2d(x, p['w1']!, p['b1']!)), pool.kernel, pool.stride, pool.padding),
+      );
       expect(result.fused, JSON.stringify(pool)).to.be.lessThan(result.unfused);
       const poolGrads = result.ops.filter((n) => n.op === maxPool2dGradOp);
-      expect(poolGrads.map((n) => (n.attrs as MaxPool2dGradAttrs).reluMask), JSON.stringify(pool)).to.deep.equal([true]);
-      expect(result.ops.filter((n) => n.op !== maxPool2dGradOp && isReluGrad(n)), 'no relu_grad of its own').to.have.length(0);
+      expect(
+        poolGrads.map((n) => (n.attrs as MaxPool2dGradAttrs).reluMask),
+        JSON.stringify(pool),
+      ).to.deep.equal([true]);
+      expect(
+        result.ops.filter((n) => n.op !== maxPool2dGradOp && isReluGrad(n)),
+        'no relu_grad of its own',
+      ).to.have.length(0);
     }
   });
 
@@ -149,7 +172,12 @@ describe('fusion: matmul and conv2d epilogues', () => {
       g.add(g.relu(g.matmul(x, w)), bias), // relu first: the add stays after it
     ];
     const ops = fusedSchedule(g, outputs);
-    expect(ops.filter((n) => n.op === matmulOp).map((n) => `${n.inputs.length}${(n.attrs as MatmulAttrs).relu ? 'r' : ''}`)).to.deep.equal(['2', '2', '2', '2r']);
+    expect(ops.filter((n) => n.op === matmulOp).map((n) => `${n.inputs.length}${(n.attrs as MatmulAttrs).relu ? 'r' : ''}`)).to.deep.equal([
+      '2',
+      '2',
+      '2',
+      '2r',
+    ]);
     await compareFusedAndUnfused(g, outputs, { x: [6, 4], w: [4, 9], full: [6, 9], column: [6, 1], bias: [9] });
   });
 
@@ -166,16 +194,21 @@ describe('fusion: matmul and conv2d epilogues', () => {
     const ops = fusedSchedule(g, outputs);
     // The hand-made relu_grad runs before relu(x): it keeps reading x. autodiff's reads relu's output.
     const reads = ops.filter(isReluGrad).map((n) => [n.inputs.includes(x), n.inputs.includes(r)]);
-    expect(reads).to.deep.equal([[true, false], [false, true]]);
+    expect(reads).to.deep.equal([
+      [true, false],
+      [false, true],
+    ]);
     // x = -2, -0, 0, 1e-30, 3, NaN, +inf, -inf, 1e-40 (subnormal), 0.5
     const num = Float32Array.of(-2, -0, 0, 1e-30, 3, 0, 1, -1, 1e-40, 0.5);
     const den = Float32Array.of(1, 1, 1, 1, 1, 0, 0, 0, 1, 1);
     const feeds = { num, den, dy: randomArray(10, 4, 1, 2) };
-    const [on, off] = await Promise.all([true, false].map(async (fusion) => {
-      const program = await Program.compile(await testDevice(), g, { outputs, fusion });
-      program.run(feeds);
-      return Promise.all(outputs.map((t) => program.read(t)));
-    }));
+    const [on, off] = await Promise.all(
+      [true, false].map(async (fusion) => {
+        const program = await Program.compile(await testDevice(), g, { outputs, fusion });
+        program.run(feeds);
+        return Promise.all(outputs.map((t) => program.read(t)));
+      }),
+    );
     for (const [i, t] of outputs.entries()) expectClose(on![i]!, off![i]!, `${t} with fusion on and off`, 0, 0);
   });
 });
@@ -192,15 +225,33 @@ interface TrainResult {
  * fresh but equal parameters, runs two steps with fusion on and off, and compares the loss, the
  * gradients and the updated parameters.
  */
-async function trainBothWays(shapes: Record<string, number[]>, inputShape: number[], forward: (g: Graph, x: Tensor, p: Record<string, Tensor>) => Tensor): Promise<TrainResult> {
+async function trainBothWays(
+  shapes: Record<string, number[]>,
+  inputShape: number[],
+  forward: (g: Graph, x: Tensor, p: Record<string, Tensor>) => Tensor,
+): Promise<TrainResult> {
   const device = await testDevice();
-  const xData = randomArray(inputShape.reduce((a, b) => a * b, 1), 7);
+  const xData = randomArray(
+    inputShape.reduce((a, b) => a * b, 1),
+    7,
+  );
   const counts: number[] = [];
   const values: Float32Array[][] = [];
   let ops: Tensor[] = [];
   for (const fusion of [true, false]) {
     const g = new Graph();
-    const vars = Object.entries(shapes).map(([name, shape], i) => new Variable(name, shape, 'f32', { trainable: true, data: randomArray(shape.reduce((a, b) => a * b, 1), 11 + i, -0.5, 0.5) }));
+    const vars = Object.entries(shapes).map(
+      ([name, shape], i) =>
+        new Variable(name, shape, 'f32', {
+          trainable: true,
+          data: randomArray(
+            shape.reduce((a, b) => a * b, 1),
+            11 + i,
+            -0.5,
+            0.5,
+          ),
+        }),
+    );
     const params = vars.map((v) => g.variable(v));
     const x = g.input('x', inputShape);
     const out = forward(g, x, Object.fromEntries(params.map((p, i) => [vars[i]!.name, p])));
@@ -223,7 +274,15 @@ async function trainBothWays(shapes: Record<string, number[]>, inputShape: numbe
 /** Runs the outputs with fusion on and off on random inputs of the given shapes; they must agree. */
 async function compareFusedAndUnfused(g: Graph, outputs: Tensor[], inputs: Record<string, number[]>): Promise<void> {
   const device = await testDevice();
-  const feeds = Object.fromEntries(Object.entries(inputs).map(([name, shape], i) => [name, randomArray(shape.reduce((a, b) => a * b, 1), 20 + i)]));
+  const feeds = Object.fromEntries(
+    Object.entries(inputs).map(([name, shape], i) => [
+      name,
+      randomArray(
+        shape.reduce((a, b) => a * b, 1),
+        20 + i,
+      ),
+    ]),
+  );
   const results: Float32Array[][] = [];
   for (const fusion of [true, false]) {
     const program = await Program.compile(device, g, { outputs, fusion });

@@ -14,7 +14,18 @@ async function trainingStep(fusion: boolean, sgd: optim.SgdOptions, prepare?: (v
   const g = new Graph();
   const x = g.input('x', [9, 5]);
   const y = g.input('y', [9, 3]);
-  const params = Object.entries(SHAPES).map(([name, shape], i) => g.param(name, shape, randomArray(shape.reduce((a, b) => a * b, 1), 40 + i, -0.5, 0.5)));
+  const params = Object.entries(SHAPES).map(([name, shape], i) =>
+    g.param(
+      name,
+      shape,
+      randomArray(
+        shape.reduce((a, b) => a * b, 1),
+        40 + i,
+        -0.5,
+        0.5,
+      ),
+    ),
+  );
   const [w1, b1, w2, b2] = params as [typeof x, typeof x, typeof x, typeof x];
   const hidden = g.relu(g.add(g.matmul(x, w1), b1));
   const loss = g.mean(g.square(g.sub(g.add(g.matmul(hidden, w2), b2), y)));
@@ -34,7 +45,11 @@ describe('fusion: every parameter updated by one SGD dispatch', () => {
       const fused = await trainingStep(true, sgd);
       const plain = await trainingStep(false, sgd);
       fused.values.forEach((v, i) => expectClose(v, plain.values[i]!, fused.names[i]!, 1e-5, 1e-6));
-      const count = (p: Program, label: string) => p.describe().split('\n').filter((l) => l.includes(` ${label} `)).length;
+      const count = (p: Program, label: string) =>
+        p
+          .describe()
+          .split('\n')
+          .filter((l) => l.includes(` ${label} `)).length;
       expect(count(fused.program, 'sgd_update_flat')).to.equal(1);
       expect(count(fused.program, 'sgd_update')).to.equal(0);
       expect(count(plain.program, 'sgd_update')).to.equal(4);

@@ -40,7 +40,14 @@ function extremeLogits(batch: number, classes: number): Float32Array {
 }
 
 describe('fused log_softmax_nll and log_softmax_nll_grad ops', () => {
-  const shapes: [number, number][] = [[1, 10], [3, 13], [65, 10], [65, 13], [300, 10], [3, 100]];
+  const shapes: [number, number][] = [
+    [1, 10],
+    [3, 13],
+    [65, 10],
+    [65, 13],
+    [300, 10],
+    [3, 100],
+  ];
 
   it('the CPU references equal the unfused pair (nll_loss of log_softmax, and its backward)', () => {
     for (const [batch, classes] of shapes) {
@@ -48,9 +55,21 @@ describe('fused log_softmax_nll and log_softmax_nll_grad ops', () => {
       const x = g.input('x', [batch, classes]);
       const labels = g.input('labels', [batch], 'i32');
       const seed = g.input('seed', []);
-      const outs = [g.apply(logSoftmaxNllOp, [x, labels], {}), g.nllLoss(g.logSoftmax(x, 1), labels), g.apply(logSoftmaxNllGradOp, [x, seed, labels], {}), unfusedGrad(g, x, seed, labels)];
+      const outs = [
+        g.apply(logSoftmaxNllOp, [x, labels], {}),
+        g.nllLoss(g.logSoftmax(x, 1), labels),
+        g.apply(logSoftmaxNllGradOp, [x, seed, labels], {}),
+        unfusedGrad(g, x, seed, labels),
+      ];
       for (const data of [randomArray(batch * classes, batch + classes, -6, 6), extremeLogits(batch, classes)]) {
-        const values = evaluateCpu(outs, new Map<Tensor, ArrayLike<number>>([[x, data], [labels, labelsFor(batch, classes)], [seed, [0.7]]]));
+        const values = evaluateCpu(
+          outs,
+          new Map<Tensor, ArrayLike<number>>([
+            [x, data],
+            [labels, labelsFor(batch, classes)],
+            [seed, [0.7]],
+          ]),
+        );
         const [fused, pair, fusedGrad, pairGrad] = outs.map((t) => values.get(t)!.data);
         expectClose(fused!, pair!, `log_softmax_nll CPU [${batch},${classes}]`, 1e-12, 1e-12);
         expectClose(fusedGrad!, pairGrad!, `log_softmax_nll_grad CPU [${batch},${classes}]`, 1e-9, 1e-12);
@@ -61,36 +80,63 @@ describe('fused log_softmax_nll and log_softmax_nll_grad ops', () => {
   it('match the CPU reference on the GPU: batch 1, 3, 65, 300, classes 10, 13, 100 (rows and wide kernels)', async () => {
     for (const [batch, classes] of shapes) {
       const labels = { shape: [batch], data: labelsFor(batch, classes), dtype: 'i32' } as const;
-      await checkForward((g, x, y) => g.apply(logSoftmaxNllOp, [x!, y!], {}), [{ shape: [batch, classes], lo: -6, hi: 6 }, labels], { label: `log_softmax_nll [${batch},${classes}]`, rtol: 1e-5, atol: 1e-5 });
-      await checkForward((g, x, s, y) => g.apply(logSoftmaxNllGradOp, [x!, s!, y!], {}), [{ shape: [batch, classes], lo: -6, hi: 6 }, { shape: [], data: Float32Array.of(0.7) }, labels], {
-        label: `log_softmax_nll_grad [${batch},${classes}]`,
-        rtol: 1e-4,
-        atol: 1e-6,
+      await checkForward((g, x, y) => g.apply(logSoftmaxNllOp, [x!, y!], {}), [{ shape: [batch, classes], lo: -6, hi: 6 }, labels], {
+        label: `log_softmax_nll [${batch},${classes}]`,
+        rtol: 1e-5,
+        atol: 1e-5,
       });
+      await checkForward(
+        (g, x, s, y) => g.apply(logSoftmaxNllGradOp, [x!, s!, y!], {}),
+        [{ shape: [batch, classes], lo: -6, hi: 6 }, { shape: [], data: Float32Array.of(0.7) }, labels],
+        {
+          label: `log_softmax_nll_grad [${batch},${classes}]`,
+          rtol: 1e-4,
+          atol: 1e-6,
+        },
+      );
     }
   });
 
   it('stay finite and exact for large logits (±80, and 1000)', async () => {
-    for (const [batch, classes] of [[3, 10], [65, 13], [2, 100]] as const) {
+    for (const [batch, classes] of [
+      [3, 10],
+      [65, 13],
+      [2, 100],
+    ] as const) {
       const data = extremeLogits(batch, classes);
       const labels = { shape: [batch], data: labelsFor(batch, classes), dtype: 'i32' } as const;
-      await checkForward((g, x, y) => g.apply(logSoftmaxNllOp, [x!, y!], {}), [{ shape: [batch, classes], data }, labels], { label: `log_softmax_nll ±80 [${batch},${classes}]` });
-      await checkForward((g, x, s, y) => g.apply(logSoftmaxNllGradOp, [x!, s!, y!], {}), [{ shape: [batch, classes], data }, { shape: [], data: Float32Array.of(1) }, labels], {
-        label: `log_softmax_nll_grad ±80 [${batch},${classes}]`,
-        atol: 1e-7,
+      await checkForward((g, x, y) => g.apply(logSoftmaxNllOp, [x!, y!], {}), [{ shape: [batch, classes], data }, labels], {
+        label: `log_softmax_nll ±80 [${batch},${classes}]`,
       });
+      await checkForward(
+        (g, x, s, y) => g.apply(logSoftmaxNllGradOp, [x!, s!, y!], {}),
+        [{ shape: [batch, classes], data }, { shape: [], data: Float32Array.of(1) }, labels],
+        {
+          label: `log_softmax_nll_grad ±80 [${batch},${classes}]`,
+          atol: 1e-7,
+        },
+      );
     }
   });
 
   it('a label outside [0, C) gives a NaN loss and a NaN gradient row, as the unfused pair', async () => {
     const device = await testDevice();
-    for (const [classes, bad] of [[10, -1], [13, 13], [100, 1000000]] as const) {
+    for (const [classes, bad] of [
+      [10, -1],
+      [13, 13],
+      [100, 1000000],
+    ] as const) {
       const batch = 3;
       const g = new Graph();
       const x = g.constant(randomArray(batch * classes, 4, -3, 3), [batch, classes]);
       const labels = g.constant(Int32Array.of(1, bad, 2));
       const seed = g.constant(1);
-      const outputs = [g.apply(logSoftmaxNllOp, [x, labels], {}), g.apply(logSoftmaxNllGradOp, [x, seed, labels], {}), g.nllLoss(g.logSoftmax(x, 1), labels), unfusedGrad(g, x, seed, labels)];
+      const outputs = [
+        g.apply(logSoftmaxNllOp, [x, labels], {}),
+        g.apply(logSoftmaxNllGradOp, [x, seed, labels], {}),
+        g.nllLoss(g.logSoftmax(x, 1), labels),
+        unfusedGrad(g, x, seed, labels),
+      ];
       const program = await Program.compile(device, g, { outputs, fusion: false });
       program.run();
       const [loss, dx, pairLoss, pairDx] = await Promise.all(outputs.map((t) => program.read(t)));
@@ -109,7 +155,9 @@ describe('fused log_softmax_nll and log_softmax_nll_grad ops', () => {
     const labels = g.input('labels', [4], 'i32');
     expect(() => g.apply(logSoftmaxNllOp, [x, g.input('y5', [5], 'i32')], {})).to.throw('log_softmax_nll: labels have 5 entries but logits have 4 rows');
     expect(() => g.apply(logSoftmaxNllOp, [g.input('x3', [4, 10, 2]), labels], {})).to.throw('log_softmax_nll: logits must be [batch, classes], got [4,10,2]');
-    expect(() => g.apply(logSoftmaxNllGradOp, [x, g.input('s', [1]), labels], {})).to.throw('log_softmax_nll_grad: the loss gradient must be an f32 scalar, got f32[1]');
+    expect(() => g.apply(logSoftmaxNllGradOp, [x, g.input('s', [1]), labels], {})).to.throw(
+      'log_softmax_nll_grad: the loss gradient must be an f32 scalar, got f32[1]',
+    );
     expect(() => g.apply(logSoftmaxNllGradOp, [x, g.input('s2', []), g.input('yf', [4])], {})).to.throw('log_softmax_nll_grad: labels must be i32, got f32');
     expect(() => g.grad(g.apply(logSoftmaxNllOp, [x, labels], {}), [x])).to.throw("grad: op 'log_softmax_nll' has no gradient rule");
   });
@@ -173,7 +221,10 @@ describe('fusion rules: log_softmax + nll_loss and their backward', () => {
   const nll = (g: Graph, logits: Tensor, labels: Tensor) => g.nllLoss(g.logSoftmax(logits, 1), labels);
 
   it('a training step: same loss and updated weights with fusion on and off, two kernels instead of four', async () => {
-    for (const [batch, classes] of [[5, 13], [65, 10]] as const) {
+    for (const [batch, classes] of [
+      [5, 13],
+      [65, 10],
+    ] as const) {
       const on = await trainStep({ fusion: true, loss: nll, batch, classes });
       const off = await trainStep({ fusion: false, loss: nll, batch, classes });
       expectSameStep(on, off, `[${batch},${classes}]`);

@@ -17,7 +17,14 @@ async function runBothWays(c: Case): Promise<{ fused: number; unfused: number }>
   const g = new Graph();
   const xs = c.inputs.map((spec) => g.input(spec.name, spec.shape));
   const outputs = c.build(g, ...xs);
-  const data = c.inputs.map((spec, i) => randomArray(spec.shape.reduce((a, b) => a * b, 1), 5 + i, spec.lo ?? -1, spec.hi ?? 1));
+  const data = c.inputs.map((spec, i) =>
+    randomArray(
+      spec.shape.reduce((a, b) => a * b, 1),
+      5 + i,
+      spec.lo ?? -1,
+      spec.hi ?? 1,
+    ),
+  );
   const feeds = Object.fromEntries(c.inputs.map((spec, i) => [spec.name, data[i]!]));
   const cpu = evaluateCpu(outputs, new Map(xs.map((x, i) => [x, data[i]!])));
   const counts: number[] = [];
@@ -33,7 +40,10 @@ async function runBothWays(c: Case): Promise<{ fused: number; unfused: number }>
 describe('fusion: elementwise chains', () => {
   it('a chain with a broadcast input and a scalar becomes one kernel', async () => {
     const counts = await runBothWays({
-      inputs: [{ name: 'x', shape: [5, 67] }, { name: 'y', shape: [1, 67] }],
+      inputs: [
+        { name: 'x', shape: [5, 67] },
+        { name: 'y', shape: [1, 67] },
+      ],
       build: (g, x, y) => [g.sigmoid(g.add(g.mul(x, 2), g.pow(y!, 3)))],
     });
     expect(counts).to.deep.equal({ fused: 1, unfused: 4 });
@@ -61,7 +71,10 @@ describe('fusion: elementwise chains', () => {
 
   it('a fetched intermediate is not absorbed', async () => {
     const counts = await runBothWays({
-      inputs: [{ name: 'x', shape: [4, 9] }, { name: 'y', shape: [4, 9] }],
+      inputs: [
+        { name: 'x', shape: [4, 9] },
+        { name: 'y', shape: [4, 9] },
+      ],
       build: (g, x, y) => {
         const a = g.sub(x!, y!);
         return [a, g.relu(a)];
@@ -80,7 +93,10 @@ describe('fusion: elementwise chains', () => {
 
   it('gradients of a chain are equal with fusion on and off', async () => {
     const counts = await runBothWays({
-      inputs: [{ name: 'x', shape: [6, 11] }, { name: 'w', shape: [11] }],
+      inputs: [
+        { name: 'x', shape: [6, 11] },
+        { name: 'w', shape: [11] },
+      ],
       build: (g, x, w) => {
         const loss = g.mean(g.square(g.tanh(g.mul(x!, w!))));
         return [loss, ...g.grad(loss, [x!, w!])];

@@ -54,9 +54,9 @@ describe('IDX reader', () => {
       expect(b.dtype).to.equal('u8');
       expect(a.shape).to.deep.equal([10000, 28, 28]);
       expect(b.shape).to.deep.equal(a.shape);
-      expect(Buffer.from(b.data.buffer, b.data.byteOffset, b.data.byteLength).equals(
-        Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength),
-      )).to.equal(true);
+      expect(
+        Buffer.from(b.data.buffer, b.data.byteOffset, b.data.byteLength).equals(Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength)),
+      ).to.equal(true);
     });
   });
 
@@ -135,17 +135,13 @@ describe('IDX reader', () => {
     });
 
     it('rejects images and labels with different counts', async () => {
-      const e = await rejection(
-        parseImagesAndLabels(mnist('train-images-idx3-ubyte.gz'), mnist('t10k-labels-idx1-ubyte.gz')),
-      );
+      const e = await rejection(parseImagesAndLabels(mnist('train-images-idx3-ubyte.gz'), mnist('t10k-labels-idx1-ubyte.gz')));
       expect(e.message).to.equal('images has 22699 items but labels has 10000');
     });
 
     it('rejects images or labels with the wrong shape or type', async () => {
       const labels = idx(0x08, [2], new Uint8Array([0, 1]));
-      const flat = await rejection(
-        parseImagesAndLabels(idx(0x08, [2, 4], u8(8)), labels, { images: 'img.idx', labels: 'lab.idx' }),
-      );
+      const flat = await rejection(parseImagesAndLabels(idx(0x08, [2, 4], u8(8)), labels, { images: 'img.idx', labels: 'lab.idx' }));
       expect(flat.message).to.match(/^img\.idx: expected a 3-D u8 IDX.*got 2-D u8 \(2 x 4\)/);
       const wide = await rejection(parseImagesAndLabels(idx(0x08, [2, 2, 2], u8(8)), idx(0x0c, [2], u8(8))));
       expect(wide.message).to.match(/^labels: expected a 1-D u8 IDX.*got 1-D i32/);
@@ -173,7 +169,10 @@ describe('IDX reader', () => {
         if (!f) throw new Error(`${FASHION} has no file matching ${re} (found: ${files.join(', ')})`);
         return path.join(FASHION, f);
       };
-      for (const [set, n] of [['train', 60000], ['t10k', 10000]] as const) {
+      for (const [set, n] of [
+        ['train', 60000],
+        ['t10k', 10000],
+      ] as const) {
         const imgFile = find(new RegExp(`^${set}-images`));
         const labFile = find(new RegExp(`^${set}-labels`));
         const t = await parseImagesAndLabels(read(imgFile), read(labFile), { images: imgFile, labels: labFile });

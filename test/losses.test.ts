@@ -39,7 +39,11 @@ describe('softmax and log_softmax', () => {
         [[7], 0],
       ];
       for (const [shape, axis] of cases) {
-        await checkForward((g, x) => g[op](x!, axis), [{ shape, lo: -4, hi: 4 }], { label: `${op}${JSON.stringify(shape)} axis ${axis}`, rtol: 1e-5, atol: 2e-6 });
+        await checkForward((g, x) => g[op](x!, axis), [{ shape, lo: -4, hi: 4 }], {
+          label: `${op}${JSON.stringify(shape)} axis ${axis}`,
+          rtol: 1e-5,
+          atol: 2e-6,
+        });
       }
     }
   });
@@ -74,8 +78,16 @@ describe('softmax and log_softmax', () => {
 
   it('the dedicated backward kernels match their CPU reference', async () => {
     for (const op of ops) {
-      for (const [shape, axis] of [[[6, 9], 1], [[4, 5, 3], 0], [[3, 700], 1], [[300, 4], 1]] as const) {
-        const w = randomArray(shape.reduce((a, b) => a * b, 1), 5);
+      for (const [shape, axis] of [
+        [[6, 9], 1],
+        [[4, 5, 3], 0],
+        [[3, 700], 1],
+        [[300, 4], 1],
+      ] as const) {
+        const w = randomArray(
+          shape.reduce((a, b) => a * b, 1),
+          5,
+        );
         await checkForward((g, x) => g.grad(g.sum(g.mul(g[op](x!, axis), g.constant(w, shape))), [x!])[0]!, [{ shape, lo: -3, hi: 3 }], {
           label: `${op} backward ${JSON.stringify(shape)} axis ${axis}`,
           atol: 1e-5,
@@ -137,7 +149,15 @@ describe('losses', () => {
 
 describe('argmax and accuracy', () => {
   it('argmax matches the CPU reference on any axis, both kernels', async () => {
-    for (const [shape, axis] of [[[3, 7], -1], [[4, 5, 3], 0], [[4, 5, 3], 1], [[300, 9], 1], [[2, 1000], 1], [[150, 3], 0], [[6], 0]] as const) {
+    for (const [shape, axis] of [
+      [[3, 7], -1],
+      [[4, 5, 3], 0],
+      [[4, 5, 3], 1],
+      [[300, 9], 1],
+      [[2, 1000], 1],
+      [[150, 3], 0],
+      [[6], 0],
+    ] as const) {
       await checkForward((g, x) => g.argmax(x!, axis), [{ shape }], { label: `argmax${JSON.stringify(shape)} axis ${axis}` });
     }
   });
@@ -159,10 +179,18 @@ describe('argmax and accuracy', () => {
 
   it('accuracy: a hand-made batch, ties, labels out of range, a large batch', async () => {
     const logits = Float32Array.of(
-      0.1, 0.9, 0.0, // argmax 1
-      2.0, 1.0, 0.5, // argmax 0
-      0.3, 0.3, 0.1, // tie: argmax 0
-      0.0, 0.2, 0.7, // argmax 2
+      0.1,
+      0.9,
+      0.0, // argmax 1
+      2.0,
+      1.0,
+      0.5, // argmax 0
+      0.3,
+      0.3,
+      0.1, // tie: argmax 0
+      0.0,
+      0.2,
+      0.7, // argmax 2
     );
     const [right3of4, bad] = await evaluate((g) => [
       g.accuracy(g.constant(logits, [4, 3]), g.constant(Int32Array.of(1, 0, 0, 1))),

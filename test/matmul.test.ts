@@ -71,7 +71,10 @@ describe('matmul', () => {
       await checkGradient(mm(flags), operands(1, 3, 2, flags));
     }
     // Through a chain, so that dy is not just the weights of the check.
-    await checkGradient((g, a, b, c) => g.matmul(g.tanh(g.matmul(a, b, { transposeB: true })), c, { transposeA: false, transposeB: true }), [{ shape: [3, 4] }, { shape: [5, 4] }, { shape: [2, 5] }]);
+    await checkGradient(
+      (g, a, b, c) => g.matmul(g.tanh(g.matmul(a, b, { transposeB: true })), c, { transposeA: false, transposeB: true }),
+      [{ shape: [3, 4] }, { shape: [5, 4] }, { shape: [2, 5] }],
+    );
   });
 
   it('shape errors name the operands as given and the transposition', () => {
@@ -80,7 +83,9 @@ describe('matmul', () => {
     const w = g.input('w', [10, 784]);
     expect(() => g.matmul(x, w)).to.throw(/matmul: inner dimensions differ, \[64,784\] x \[10,784\]/);
     expect(() => g.matmul(x, w, { transposeA: true })).to.throw(/inner dimensions differ, \[64,784\] x \[10,784\] with transposeA \(64 vs 10\)/);
-    expect(() => g.matmul(w, x, { transposeA: true, transposeB: true })).to.throw(/inner dimensions differ, \[10,784\] x \[64,784\] with transposeA and transposeB \(10 vs 784\)/);
+    expect(() => g.matmul(w, x, { transposeA: true, transposeB: true })).to.throw(
+      /inner dimensions differ, \[10,784\] x \[64,784\] with transposeA and transposeB \(10 vs 784\)/,
+    );
     expect(g.matmul(x, w, { transposeB: true }).shape).to.deep.equal([64, 10]);
     expect(g.matmul(x, x, { transposeA: true }).shape).to.deep.equal([784, 784]);
     expect(() => g.matmul(g.input('t', [3, 4, 5]), w)).to.throw(/matmul: expected 2-D operands, got \[3,4,5\]/);

@@ -43,7 +43,12 @@ function mlp() {
 }
 
 /** Every promise the plan makes, checked against lifetimes recomputed here from the schedule. */
-function checkPlan(schedule: readonly Tensor[], keep: ReadonlySet<Tensor>, plan: MemoryPlan, options: { offsetAlignment: number; maxArenaBytes: number }): void {
+function checkPlan(
+  schedule: readonly Tensor[],
+  keep: ReadonlySet<Tensor>,
+  plan: MemoryPlan,
+  options: { offsetAlignment: number; maxArenaBytes: number },
+): void {
   const planned = schedule.filter((t) => !t.isEffect && !t.op?.view);
   const first = new Map(planned.map((t) => [t, schedule.indexOf(t)]));
   const last = new Map(first);
@@ -136,7 +141,7 @@ describe('memory planning', () => {
     expect(() => planMemory(schedule, keep, { maxArenaBytes: 1000 })).to.throw(/more than the largest buffer/);
   });
 
-  it('pins a group side by side in one arena (a flat update\'s gradients), its bytes reserved for the whole step', () => {
+  it("pins a group side by side in one arena (a flat update's gradients), its bytes reserved for the whole step", () => {
     const { g, loss, grads } = mlp();
     const schedule = scheduleStep(g, [loss]);
     const keep = new Set([loss]);
@@ -165,7 +170,13 @@ describe('memory planning', () => {
     expect(device.stats.bytesAllocated - before).to.equal(program.stats.peakBytes);
     const xs = randomArray(64 * 32, 6);
     program.run({ x: xs });
-    const cpu = evaluateCpu([loss, dw], new Map([[x, xs], [w, randomArray(32 * 32, 5, -0.2, 0.2)]]));
+    const cpu = evaluateCpu(
+      [loss, dw],
+      new Map([
+        [x, xs],
+        [w, randomArray(32 * 32, 5, -0.2, 0.2)],
+      ]),
+    );
     expectClose(await program.read(loss), cpu.get(loss)!.data, 'loss', 1e-4, 1e-6);
     expectClose(await program.read(dw), cpu.get(dw)!.data, 'dw', 1e-3, 1e-5);
     const s = program.stats;
@@ -211,7 +222,15 @@ describe('memory planning', () => {
   it('the MNIST training step at batch 64: peak reported before the first step = bytes allocated, intermediates = largest live set', async () => {
     const device = await testDevice();
     const { model, trainer } = setupMnist(device, { batchSize: 64 });
-    const images = new Dataset({ name: 'blank', features: new Uint8Array(256 * 784), featureShape: [1, 28, 28], targets: new Int32Array(256), classes: 10, scale: 1, shift: 0 });
+    const images = new Dataset({
+      name: 'blank',
+      features: new Uint8Array(256 * 784),
+      featureShape: [1, 28, 28],
+      targets: new Int32Array(256),
+      classes: 10,
+      scale: 1,
+      shift: 0,
+    });
     const before = device.stats.bytesAllocated;
     const program = await trainer.program('train', images, 64);
     const s = program.stats;
@@ -243,7 +262,10 @@ describe('memory planning', () => {
     const g = new Graph();
     const p = g.param('p', [4], randomArray(4, 9));
     g.apply(writesTwice, [p, p], {});
-    const error = await Program.compile(device, g).then(() => null, (e: unknown) => e);
+    const error = await Program.compile(device, g).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(String(error)).to.match(/writes_twice.* writes binding 0 in the same buffer as its binding 1/);
   });
 });

@@ -61,7 +61,10 @@ describe('MNIST CNN', function () {
     let first = 0;
     for (; ; first += 2) {
       expect(first, 'a pair of images without near-ties in the pool windows').to.be.below(40);
-      leaves.set(x, Float32Array.from(images.subarray(first * 784, (first + 2) * 784), (p) => (p / 255 - MNIST_MEAN) / MNIST_STD));
+      leaves.set(
+        x,
+        Float32Array.from(images.subarray(first * 784, (first + 2) * 784), (p) => (p / 255 - MNIST_MEAN) / MNIST_STD),
+      );
       if (smallestPoolGap(evaluateCpu([pooled], leaves).get(pooled)!.data, pooled.shape) >= 1e-4) break;
     }
     const xs = leaves.get(x) as Float32Array;
@@ -102,7 +105,9 @@ describe('MNIST CNN', function () {
     const { model, trainer } = setupMnist(device, { net: MNIST_NETS.narrow, seed: 0, batchSize: 32 });
     const history = await trainer.fit(subset, { epochs: 1 });
     const result = await trainer.evaluate(firstTest, { batchSize: 1000 });
-    console.log(`      narrow net: train loss ${history[0]!.loss.toFixed(4)} (${(subset.count / history[0]!.seconds).toFixed(0)} images/s), test loss ${result.loss.toFixed(4)}, accuracy ${result.accuracy!.toFixed(4)}`);
+    console.log(
+      `      narrow net: train loss ${history[0]!.loss.toFixed(4)} (${(subset.count / history[0]!.seconds).toFixed(0)} images/s), test loss ${result.loss.toFixed(4)}, accuracy ${result.accuracy!.toFixed(4)}`,
+    );
     expect(result.accuracy!).to.be.greaterThan(0.85);
 
     // Save, load into a fresh net, evaluate: identical figures.
@@ -162,7 +167,9 @@ describe('MNIST CNN', function () {
       const big = setupMnist(device, { net: MNIST_NETS.narrow, batchSize: 500 });
       let error: Error | null = null;
       await big.trainer.fit(few, { epochs: 1 }).catch((e: Error) => (error = e));
-      expect(String(error)).to.match(/train\[500\]: .* \[500,16,24,24\] needs 18,432,000 bytes, more than this adapter's maxStorageBufferBindingSize \(4,194,304\); use a smaller batch/);
+      expect(String(error)).to.match(
+        /train\[500\]: .* \[500,16,24,24\] needs 18,432,000 bytes, more than this adapter's maxStorageBufferBindingSize \(4,194,304\); use a smaller batch/,
+      );
     } finally {
       limits['maxStorageBufferBindingSize'] = saved;
     }
@@ -180,15 +187,33 @@ describe('MNIST CNN', function () {
       const evaluated = await run('node', ['bin/kiln.js', 'eval', 'mnist', '--load', file, '--test-limit', '500']);
       expect(evaluated.stdout).to.contain('(conv 8, conv 16, fc 64)');
       expect(evaluated.stdout).to.contain(testLine);
-      const missing = await run('node', ['bin/kiln.js', 'eval', 'mnist', '--load', join(dir, 'none.safetensors'), ...common]).catch((e: { stderr: string; code: number }) => e);
+      const missing = await run('node', ['bin/kiln.js', 'eval', 'mnist', '--load', join(dir, 'none.safetensors'), ...common]).catch(
+        (e: { stderr: string; code: number }) => e,
+      );
       expect((missing as { code: number }).code).to.equal(1);
       expect((missing as { stderr: string }).stderr).to.contain('none.safetensors');
       const badNet = await run('node', ['bin/kiln.js', 'train', 'mnist', '--net', 'huge']).catch((e: { stderr: string; code: number }) => e);
       expect((badNet as { code: number }).code).to.equal(2);
       expect((badNet as { stderr: string }).stderr).to.contain("--net must be one of full, narrow, got 'huge'");
       if (existsSync('/usr/share/datasets/fashion-mnist')) {
-        const fashion = await run('node', ['bin/kiln.js', 'train', 'mnist', '--dataset', 'fashion', '--net', 'narrow', '--limit', '128', '--test-limit', '200', '--epochs', '1']);
-        expect(fashion.stdout).to.contain('Fashion-MNIST CNN').and.match(/Accuracy: \d+\/200 /);
+        const fashion = await run('node', [
+          'bin/kiln.js',
+          'train',
+          'mnist',
+          '--dataset',
+          'fashion',
+          '--net',
+          'narrow',
+          '--limit',
+          '128',
+          '--test-limit',
+          '200',
+          '--epochs',
+          '1',
+        ]);
+        expect(fashion.stdout)
+          .to.contain('Fashion-MNIST CNN')
+          .and.match(/Accuracy: \d+\/200 /);
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -73,7 +73,9 @@ describe('the packed package, installed into a new project', function () {
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'kiln-package-'));
     // `npm test` has just built dist/; --ignore-scripts keeps pack from building it again.
-    packed = (JSON.parse(execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], { cwd: ROOT, encoding: 'utf8' })) as PackResult[])[0]!;
+    packed = (
+      JSON.parse(execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], { cwd: ROOT, encoding: 'utf8' })) as PackResult[]
+    )[0]!;
     project = join(dir, 'project');
     cpSync(FIXTURE, project, { recursive: true });
     const links = Object.fromEntries([...dependencyClosure(Object.keys(manifest.dependencies))].map(([name, path]) => [name, `file:${path}`]));
@@ -88,11 +90,26 @@ describe('the packed package, installed into a new project', function () {
   it('ships what a user needs and nothing of tests, bench or CI', () => {
     const paths = packed.files.map((f) => f.path);
     const installed = execFileSync('du', ['-sb', join(project, 'node_modules', manifest.name)], { encoding: 'utf8' }).split('\t')[0];
-    console.log(`      ${packed.filename}: ${packed.size} bytes packed, ${packed.unpackedSize} unpacked, ${packed.entryCount} files; installed ${installed} bytes`);
-    for (const needed of ['LICENSE', 'README.md', 'package.json', 'bin/kiln.js', 'dist/node.js', 'dist/browser.js', 'dist/cli.js', 'dist/types/node.d.ts', 'dist/types/browser.d.ts', 'data/mnist/t10k-images-idx3-ubyte.gz']) {
+    console.log(
+      `      ${packed.filename}: ${packed.size} bytes packed, ${packed.unpackedSize} unpacked, ${packed.entryCount} files; installed ${installed} bytes`,
+    );
+    for (const needed of [
+      'LICENSE',
+      'README.md',
+      'package.json',
+      'bin/kiln.js',
+      'dist/node.js',
+      'dist/browser.js',
+      'dist/cli.js',
+      'dist/types/node.d.ts',
+      'dist/types/browser.d.ts',
+      'data/mnist/t10k-images-idx3-ubyte.gz',
+    ]) {
       expect(paths, needed).to.include(needed);
     }
-    const unwanted = paths.filter((p) => /^(test|bench|src|demos|scripts|\.ci|build)\//.test(p) || p.endsWith('.map') || p === 'dist/bench.js' || p.startsWith('dist/demos'));
+    const unwanted = paths.filter(
+      (p) => /^(test|bench|src|demos|scripts|\.ci|build)\//.test(p) || p.endsWith('.map') || p === 'dist/bench.js' || p.startsWith('dist/demos'),
+    );
     expect(unwanted).to.deep.equal([]);
   });
 
@@ -123,7 +140,17 @@ describe('the packed package, installed into a new project', function () {
   });
 
   it('bundles for the browser with esbuild (no Node module inside) and gives the same line in Chromium', async function () {
-    const result = await build({ absWorkingDir: project, entryPoints: ['linreg.ts'], bundle: true, format: 'esm', platform: 'browser', target: 'es2022', outfile: join(project, 'web', 'linreg.js'), metafile: true, logLevel: 'silent' });
+    const result = await build({
+      absWorkingDir: project,
+      entryPoints: ['linreg.ts'],
+      bundle: true,
+      format: 'esm',
+      platform: 'browser',
+      target: 'es2022',
+      outfile: join(project, 'web', 'linreg.js'),
+      metafile: true,
+      logLevel: 'silent',
+    });
     const inputs = Object.keys(result.metafile.inputs);
     expect(inputs.filter((p) => p.includes('node_modules/webgpu') || p.startsWith('node:'))).to.deep.equal([]);
     expect(inputs.some((p) => p.endsWith(`${manifest.name}/dist/browser.js`))).to.equal(true);
@@ -139,7 +166,10 @@ describe('the packed package, installed into a new project', function () {
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));
       await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/index.html`);
-      const handle = await page.waitForFunction(() => (globalThis as { linregResult?: unknown }).linregResult ?? null, null, { timeout: 300_000, polling: 250 });
+      const handle = await page.waitForFunction(() => (globalThis as { linregResult?: unknown }).linregResult ?? null, null, {
+        timeout: 300_000,
+        polling: 250,
+      });
       const inBrowser = (await handle.jsonValue()) as LineFit;
       console.log(`      Chromium: w = ${inBrowser.w.toFixed(4)}, b = ${inBrowser.b.toFixed(4)}`);
       expect(errors).to.deep.equal([]);

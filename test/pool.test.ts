@@ -111,7 +111,12 @@ describe('max_pool2d', () => {
   it('the layer has no parameters and takes PyTorch defaults', () => {
     const layer = nn.maxPool2d(3);
     expect(layer.parameters()).to.deep.equal([]);
-    expect([layer.kernel, layer.stride, layer.padding, layer.dilation]).to.deep.equal([[3, 3], [3, 3], [0, 0], [1, 1]]);
+    expect([layer.kernel, layer.stride, layer.padding, layer.dilation]).to.deep.equal([
+      [3, 3],
+      [3, 3],
+      [0, 0],
+      [1, 1],
+    ]);
     expect(nn.maxPool2d([2, 3], 1, [1, 0]).stride).to.deep.equal([1, 1]);
   });
 });

@@ -83,7 +83,9 @@ describe('profiling a program', function () {
     // The kernels run one after another: their sum fits in the span from first start to last end.
     expect(profile.gpuStepMs).to.be.at.most(profile.spanStepMs * 1.001 + 1e-3);
     const slowest = [...profile.kernels].sort((a, b) => b.micros - a.micros).slice(0, 3);
-    console.log(`      slowest: ${slowest.map((k) => `${k.label} ${k.micros.toFixed(0)} µs (${(100 * k.share).toFixed(1)}%)`).join(', ')}; step ${profile.gpuStepMs.toFixed(1)} ms in kernels, ${profile.wallStepMs.toFixed(1)} ms wall`);
+    console.log(
+      `      slowest: ${slowest.map((k) => `${k.label} ${k.micros.toFixed(0)} µs (${(100 * k.share).toFixed(1)}%)`).join(', ')}; step ${profile.gpuStepMs.toFixed(1)} ms in kernels, ${profile.wallStepMs.toFixed(1)} ms wall`,
+    );
   });
 
   it('without timestamp-query: says so, and times the whole step on the CPU in one submit', async function () {
@@ -133,7 +135,10 @@ describe('profiling a program', function () {
   });
 
   it('kiln profile mnist --net narrow --steps 2 --limit 128 prints the table or says why it cannot', () => {
-    const r = spawnSync(process.execPath, ['bin/kiln.js', 'profile', 'mnist', '--net', 'narrow', '--steps', '2', '--warmup', '1', '--limit', '128'], { encoding: 'utf8', timeout: 300_000 });
+    const r = spawnSync(process.execPath, ['bin/kiln.js', 'profile', 'mnist', '--net', 'narrow', '--steps', '2', '--warmup', '1', '--limit', '128'], {
+      encoding: 'utf8',
+      timeout: 300_000,
+    });
     expect(r.status, r.stderr).to.equal(0);
     expect(r.stdout).to.match(/training step at batch 64 on/);
     expect(r.stdout).to.match(/profiled: 2 step\(s\) in one submit/);

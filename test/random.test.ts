@@ -13,10 +13,34 @@ describe('Philox4x32-10', () => {
   });
 
   it('gives the same stream for the same seed, and different streams for different seeds or stream ids', () => {
-    const a = Array.from({ length: 10 }, ((r) => () => r.nextU32())(new RandomStream(7)));
-    const b = Array.from({ length: 10 }, ((r) => () => r.nextU32())(new RandomStream(7)));
-    const c = Array.from({ length: 10 }, ((r) => () => r.nextU32())(new RandomStream(8)));
-    const d = Array.from({ length: 10 }, ((r) => () => r.nextU32())(new RandomStream(7, 1)));
+    const a = Array.from(
+      { length: 10 },
+      (
+        (r) => () =>
+          r.nextU32()
+      )(new RandomStream(7)),
+    );
+    const b = Array.from(
+      { length: 10 },
+      (
+        (r) => () =>
+          r.nextU32()
+      )(new RandomStream(7)),
+    );
+    const c = Array.from(
+      { length: 10 },
+      (
+        (r) => () =>
+          r.nextU32()
+      )(new RandomStream(8)),
+    );
+    const d = Array.from(
+      { length: 10 },
+      (
+        (r) => () =>
+          r.nextU32()
+      )(new RandomStream(7, 1)),
+    );
     expect(a).to.deep.equal(b);
     expect(a).to.not.deep.equal(c);
     expect(a).to.not.deep.equal(d);

@@ -28,7 +28,12 @@ describe('reductions and views', () => {
 
   it('adjacent axes reduce as one node: sum over [0, 2, 3] of NCHW (a conv bias gradient) is two reductions', async () => {
     for (const op of ['sum', 'mean', 'max'] as const) {
-      for (const axes of [[0, 2, 3], [1, 2], [0, 1, 2, 3], [2, 3]]) {
+      for (const axes of [
+        [0, 2, 3],
+        [1, 2],
+        [0, 1, 2, 3],
+        [2, 3],
+      ]) {
         await checkForward((g, x) => g[op](x, axes, true), [{ shape: [3, 4, 5, 6] }], { label: `${op}(${JSON.stringify(axes)})` });
       }
       await checkGradient((g, x) => g[op](x, [0, 2, 3]), [{ shape: [2, 3, 2, 3] }]);
@@ -36,7 +41,10 @@ describe('reductions and views', () => {
     const g = new Graph();
     const y = g.sum(g.input('x', [3, 4, 5, 6]), [0, 2, 3]);
     expect(y.shape).to.deep.equal([4]);
-    expect(g.nodes.filter((n) => n.op === sumOp).map((n) => n.inputs[0]!.shape)).to.deep.equal([[3, 4, 30], [3, 4, 1, 1]]);
+    expect(g.nodes.filter((n) => n.op === sumOp).map((n) => n.inputs[0]!.shape)).to.deep.equal([
+      [3, 4, 30],
+      [3, 4, 1, 1],
+    ]);
   });
 
   it('reshape and flatten are views with gradients', async () => {

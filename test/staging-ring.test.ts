@@ -57,7 +57,13 @@ describe('readback staging ring', function () {
     const source = device.createStorage('staging-ring test', values.byteLength);
     device.write(source, 0, values);
     // Ranges of growing size, all read at once: each needs its own slot.
-    const ranges = [[0, 1], [16, 10], [100, 300], [512, 2000], [0, 4096]] as const;
+    const ranges = [
+      [0, 1],
+      [16, 10],
+      [100, 300],
+      [512, 2000],
+      [0, 4096],
+    ] as const;
     const readAll = () => Promise.all(ranges.map(([first, count]) => device.read(source, first * 4, count * 4)));
     const first = await readAll();
     ranges.forEach(([start, count], i) => expect(Array.from(new Int32Array(first[i]!))).to.deep.equal(Array.from(values.subarray(start, start + count))));

@@ -75,7 +75,9 @@ describe('training on the GPU', function () {
     const { trainer } = setupSoftmax(device, { batchSize: 32 });
     const history = await trainer.fit(train, { epochs: 2 });
     const result = await trainer.evaluate(test, { batchSize: 1000 });
-    console.log(`      softmax regression: epoch losses ${history.map((h) => h.loss.toFixed(4)).join(', ')}; test loss ${result.loss.toFixed(4)}, accuracy ${result.accuracy!.toFixed(4)}`);
+    console.log(
+      `      softmax regression: epoch losses ${history.map((h) => h.loss.toFixed(4)).join(', ')}; test loss ${result.loss.toFixed(4)}, accuracy ${result.accuracy!.toFixed(4)}`,
+    );
     expect(history[1]!.loss).to.be.below(history[0]!.loss);
     expect(result.accuracy!).to.be.greaterThan(0.75);
     await Promise.all([train.release(), test.release()]);
@@ -109,7 +111,9 @@ describe('bad input gives clear errors', () => {
   });
 
   it('labels out of range are refused when the dataset is made', () => {
-    expect(() => new Dataset({ name: 'labels', features: new Float32Array(3), featureShape: [1], targets: Int32Array.of(0, 10, 2), classes: 10 })).to.throw(/label 10 at index 1 is out of range for 10 classes/);
+    expect(() => new Dataset({ name: 'labels', features: new Float32Array(3), featureShape: [1], targets: Int32Array.of(0, 10, 2), classes: 10 })).to.throw(
+      /label 10 at index 1 is out of range for 10 classes/,
+    );
   });
 });
 
@@ -143,7 +147,8 @@ describe('trainer', () => {
     const { mseLoss } = await import('../src/ops/mse-loss');
     const { SGD } = await import('../src/train/optim/sgd');
     const trainer = new Trainer(device, { model, loss: mseLoss, optimizer: new SGD({ lr: 0.01 }), batchSize: 2 });
-    const make = (target: number) => new Dataset({ name: 'same', features: Float32Array.of(1, 1), featureShape: [1], targets: Float32Array.of(target, target), targetShape: [1] });
+    const make = (target: number) =>
+      new Dataset({ name: 'same', features: Float32Array.of(1, 1), featureShape: [1], targets: Float32Array.of(target, target), targetShape: [1] });
     // y = x exactly: loss 0 on targets 1, loss 9 on targets 4.
     expect((await trainer.evaluate(make(1))).loss).to.equal(0);
     expect((await trainer.evaluate(make(4))).loss).to.equal(9);

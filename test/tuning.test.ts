@@ -102,7 +102,12 @@ function offered(schedule: Program): Map<string, string[]> {
   const names = new Map<string, string[]>();
   for (const k of schedule.kernels) {
     const calls = k.node.op!.lower!(k.node, k.node.attrs);
-    for (const call of calls) if (call.variants) names.set(k.label, call.variants.map((v) => v.name));
+    for (const call of calls)
+      if (call.variants)
+        names.set(
+          k.label,
+          call.variants.map((v) => v.name),
+        );
   }
   return names;
 }
@@ -152,7 +157,10 @@ describe('compile-time kernel tuning', () => {
       // Subgroup variants only where the device has subgroups (SwiftShader); odd shapes put some
       // subgroups across two row tiles, which then load their own rows.
       const all = new Set([...variants.values()].flat().filter((v) => !v.includes('.subgroup') || hasSubgroups(device)));
-      expect([...all].some((v) => v.endsWith('.quads')), `${name}: quads offered`).to.equal(name.includes('(quads'));
+      expect(
+        [...all].some((v) => v.endsWith('.quads')),
+        `${name}: quads offered`,
+      ).to.equal(name.includes('(quads'));
       for (const variant of all) {
         await withTuning(device, { force: variant }, async () => {
           const { program, out, inputs, data } = await compileCase(device, build);
@@ -186,7 +194,10 @@ describe('compile-time kernel tuning', () => {
       const first = await compileCase(device, timedGraph);
       expect(first.program.stats.kernelsTuned).to.equal(1);
       expect(first.program.stats.tuneMs).to.be.greaterThan(0);
-      const saved = JSON.parse(readFileSync(path, 'utf8')) as { version: number; adapters: Record<string, Record<string, { pick: string; us: Record<string, number> }>> };
+      const saved = JSON.parse(readFileSync(path, 'utf8')) as {
+        version: number;
+        adapters: Record<string, Record<string, { pick: string; us: Record<string, number> }>>;
+      };
       const section = saved.adapters[adapterKey(device)]!;
       const [key, record] = Object.entries(section)[0]!;
       expect(key).to.match(/^matmul\|[0-9a-f]{8}\|.*M=96,N=72/);
@@ -213,7 +224,9 @@ describe('compile-time kernel tuning', () => {
     const device = await testDevice();
     const other = { adapter: { ...device.adapter, description: `${device.adapter.description} (another one)` } };
     expect(adapterKey(other)).to.not.equal(adapterKey(device));
-    expect(adapterKey({ adapter: { ...device.adapter, backend: device.adapter.backend === 'llvmpipe' ? 'swiftshader' : 'llvmpipe' } })).to.not.equal(adapterKey(device));
+    expect(adapterKey({ adapter: { ...device.adapter, backend: device.adapter.backend === 'llvmpipe' ? 'swiftshader' : 'llvmpipe' } })).to.not.equal(
+      adapterKey(device),
+    );
     // Store a pick for this exact kernel under the other adapter's key only.
     const g = new Graph();
     const { out } = timedGraph(g);
@@ -235,10 +248,14 @@ describe('compile-time kernel tuning', () => {
       const path = join(dir, 'tuning.json');
       writeFileSync(path, bad);
       const warnings: string[] = [];
-      await withTuning(device, { enabled: true, store: nodeTuningStore(path), budgetMs: 60_000, maxRunMs: 10_000, minRunMs: 0, warn: (m) => warnings.push(m) }, async () => {
-        const { program } = await compileCase(device, timedGraph);
-        expect(program.stats.kernelsTuned).to.equal(1);
-      });
+      await withTuning(
+        device,
+        { enabled: true, store: nodeTuningStore(path), budgetMs: 60_000, maxRunMs: 10_000, minRunMs: 0, warn: (m) => warnings.push(m) },
+        async () => {
+          const { program } = await compileCase(device, timedGraph);
+          expect(program.stats.kernelsTuned).to.equal(1);
+        },
+      );
       expect(warnings).to.have.length(1);
       expect(warnings[0]).to.contain(`ignoring the kernel tuning cache (${path})`);
       const saved = JSON.parse(readFileSync(path, 'utf8')) as { version: number; adapters: Record<string, unknown> };
@@ -295,7 +312,10 @@ describe('compile-time kernel tuning', () => {
       expect(device.tuning.store.where).to.equal(join(dir, 'env.json'));
       device.destroy();
     } finally {
-      for (const [name, value] of [['KILN_TUNING', saved.tuning], ['KILN_TUNING_CACHE', saved.cache]] as const) {
+      for (const [name, value] of [
+        ['KILN_TUNING', saved.tuning],
+        ['KILN_TUNING_CACHE', saved.cache],
+      ] as const) {
         if (value === undefined) delete process.env[name];
         else process.env[name] = value;
       }

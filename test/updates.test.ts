@@ -11,7 +11,11 @@ import { testDevice } from './helpers/device';
 import { expectClose, randomArray } from './helpers/numeric';
 
 describe('in-place update ops', () => {
-  for (const [label, momentum, nesterov] of [['plain', 0, false], ['momentum', 0.9, false], ['nesterov', 0.9, true]] as const) {
+  for (const [label, momentum, nesterov] of [
+    ['plain', 0, false],
+    ['momentum', 0.9, false],
+    ['nesterov', 0.9, true],
+  ] as const) {
     it(`sgd_update (${label}) matches the CPU reference over 3 steps`, async () => {
       const device = await testDevice();
       const n = 131;
@@ -27,7 +31,12 @@ describe('in-place update ops', () => {
       for (let step = 0; step < 3; step++) {
         const gradData = randomArray(n, 10 + step);
         program.run({ g: gradData });
-        const leaves = new Map<import('../src/node').Tensor, ArrayLike<number>>([[g.variable(p), pRef], [grad, gradData], [g.variable(hyper), [0.1, momentum, 0.01, 0]], [g.variable(v), vRef]]);
+        const leaves = new Map<import('../src/node').Tensor, ArrayLike<number>>([
+          [g.variable(p), pRef],
+          [grad, gradData],
+          [g.variable(hyper), [0.1, momentum, 0.01, 0]],
+          [g.variable(v), vRef],
+        ]);
         const next = evaluateCpu([update], leaves).get(update)!.data;
         // the velocity's new value: the reference recomputes it
         vRef = vRef.map((vi, i) => momentum * vi + gradData[i]! + 0.01 * pRef[i]!);

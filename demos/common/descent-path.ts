@@ -41,7 +41,16 @@ const outside = (p: Line, m: SurfaceGrid, margin: number): boolean => {
 /** Runs `spec.steps` full-batch SGD steps on (x, y), calling onStep after each with the path so far. */
 export async function descend(device: Device, x: Float32Array, y: Float32Array, spec: DescentSpec, onStep: (path: DescentPath) => void): Promise<DescentPath> {
   const run = new LinregRun(device, { x, y, lr: spec.lr, batchSize: x.length, standardize: spec.standardize, seed: 0, start: spec.start });
-  const path: DescentPath = { name: spec.name, lr: spec.lr, standardized: spec.standardize, points: [[spec.start.w, spec.start.b]], losses: [], finalLoss: NaN, diverged: false, leftMapAt: null };
+  const path: DescentPath = {
+    name: spec.name,
+    lr: spec.lr,
+    standardized: spec.standardize,
+    points: [[spec.start.w, spec.start.b]],
+    losses: [],
+    finalLoss: NaN,
+    diverged: false,
+    leftMapAt: null,
+  };
   try {
     for (let step = 1; step <= spec.steps; step++) {
       path.losses.push(await run.epoch());

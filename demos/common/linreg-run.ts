@@ -42,7 +42,13 @@ export class LinregRun {
     const testX = options.testX;
     this.test =
       testX && testX.length > 0 && options.testY
-        ? new Dataset({ name: 'held-out', features: scaled ? testX.map((v) => (v - mean) / std) : testX, featureShape: [1], targets: options.testY, targetShape: [1] })
+        ? new Dataset({
+            name: 'held-out',
+            features: scaled ? testX.map((v) => (v - mean) / std) : testX,
+            featureShape: [1],
+            targets: options.testY,
+            targetShape: [1],
+          })
         : null;
     // Seeding right before the layer is made reproduces a fresh Node process's initial weights.
     manualSeed(options.seed);

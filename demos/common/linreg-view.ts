@@ -5,7 +5,8 @@ import { leastSquares, type RegressionData } from './linreg-data';
 import type { Line } from './linreg-run';
 import { $ } from './page';
 
-const fmt = (v: number): string => (Number.isFinite(v) ? (Math.abs(v) >= 1e5 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(4) : v.toFixed(5)) : String(v));
+const fmt = (v: number): string =>
+  Number.isFinite(v) ? (Math.abs(v) >= 1e5 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(4) : v.toFixed(5)) : String(v);
 
 export class LinregView {
   private readonly scatter: Plot;

@@ -26,7 +26,10 @@ export const INK_THRESHOLD = 0.1;
 
 /** The smallest box holding every pixel above the threshold; null when nothing is drawn. */
 export function inkBox(image: InkImage, threshold = INK_THRESHOLD): Box | null {
-  let x0 = image.width, y0 = image.height, x1 = -1, y1 = -1;
+  let x0 = image.width,
+    y0 = image.height,
+    x1 = -1,
+    y1 = -1;
   for (let y = 0; y < image.height; y++) {
     for (let x = 0; x < image.width; x++) {
       if (image.ink[y * image.width + x]! > threshold) {
@@ -83,7 +86,9 @@ export function areaResample(image: InkImage, box: Box, outW: number, outH: numb
 
 /** A small w x h image placed in the 28x28 field with its centre of mass on pixel (14, 14), kept inside. */
 export function centreByMass(small: Float32Array, w: number, h: number): Float32Array {
-  let mass = 0, mx = 0, my = 0;
+  let mass = 0,
+    mx = 0,
+    my = 0;
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const v = small[y * w + x]!;

@@ -27,7 +27,8 @@ function curvatures(x: Float32Array): { max: number; min: number } {
 }
 
 function positive(name: string, value: number, integer = false): number {
-  if (!(value > 0 && Number.isFinite(value)) || (integer && !Number.isInteger(value))) throw new RangeError(`?${name}= must be a positive ${integer ? 'integer' : 'number'}, got ${value}`);
+  if (!(value > 0 && Number.isFinite(value)) || (integer && !Number.isInteger(value)))
+    throw new RangeError(`?${name}= must be a positive ${integer ? 'integer' : 'number'}, got ${value}`);
   return value;
 }
 

@@ -66,7 +66,11 @@ function readControls(): Settings {
     seed: Number(input('seed').value),
   };
   if (!(s.lr > 0 && Number.isFinite(s.lr))) throw new RangeError(`the learning rate must be a positive number, got '${input('lr').value}'`);
-  for (const [name, v, min] of [['epochs', s.epochs, 1], ['batch size', s.batch, 1], ['seed', s.seed, 0]] as const) {
+  for (const [name, v, min] of [
+    ['epochs', s.epochs, 1],
+    ['batch size', s.batch, 1],
+    ['seed', s.seed, 0],
+  ] as const) {
     if (!Number.isInteger(v) || v < min) throw new RangeError(`${name} must be an integer of at least ${min}, got ${v}`);
   }
   return s;
@@ -94,7 +98,16 @@ async function train(device: Device): Promise<void> {
   setRunning(true);
   const data = dataFor(s);
   const view = new LinregView(data);
-  const run = new LinregRun(device, { x: data.x, y: data.y, testX: data.testX, testY: data.testY, lr: s.lr, batchSize: s.batch, standardize: s.standardize, seed: s.seed });
+  const run = new LinregRun(device, {
+    x: data.x,
+    y: data.y,
+    testX: data.testX,
+    testY: data.testY,
+    lr: s.lr,
+    batchSize: s.batch,
+    standardize: s.standardize,
+    seed: s.seed,
+  });
   const losses: number[] = [];
   const testLosses: number[] = [];
   setPhase('running', { settings: s, losses, testLosses, epoch: 0, diverged: false });

@@ -188,7 +188,9 @@ async function train(device: Device, data: PageData, s: Settings): Promise<void>
       },
     });
     const last = records.at(-1)!;
-    status(`Done: ${s.epochs} epoch(s) of the ${s.net} net on ${subset.count.toLocaleString()} images, test accuracy ${(100 * last.testAccuracy).toFixed(2)}%. Draw a digit below.`);
+    status(
+      `Done: ${s.epochs} epoch(s) of the ${s.net} net on ${subset.count.toLocaleString()} images, test accuracy ${(100 * last.testAccuracy).toFixed(2)}%. Draw a digit below.`,
+    );
     setPhase('done', { epochs: records });
     if (drawing && !drawing.empty) await drawing.predict();
   } finally {

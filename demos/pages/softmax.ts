@@ -84,7 +84,11 @@ async function showPredictions(classifier: BatchClassifier, data: PageData): Pro
   const shown = Array.from(predicted, (p, i) => ({ label: data.shownLabels[i]!, predicted: p }));
   renderImageGrid(
     $('grid'),
-    shown.map((s, i) => ({ pixels: data.shownPixels.subarray(i * 784, (i + 1) * 784), predicted: FASHION_CLASSES[s.predicted]!, truth: FASHION_CLASSES[s.label]! })),
+    shown.map((s, i) => ({
+      pixels: data.shownPixels.subarray(i * 784, (i + 1) * 784),
+      predicted: FASHION_CLASSES[s.predicted]!,
+      truth: FASHION_CLASSES[s.label]!,
+    })),
   );
   return shown;
 }
@@ -139,7 +143,8 @@ async function train(device: Device, data: PageData, s: Settings): Promise<void>
       $('speed').textContent = record.imagesPerSecond.toFixed(0);
       const shown = await showPredictions(classifier, data);
       const right = shown.filter((x) => x.label === x.predicted).length;
-      $('grid-caption').textContent = `The first ${SHOWN} test images after epoch ${epoch}: predicted class above, the true one below when the prediction is wrong (${right} of ${SHOWN} right).`;
+      $('grid-caption').textContent =
+        `The first ${SHOWN} test images after epoch ${epoch}: predicted class above, the true one below when the prediction is wrong (${right} of ${SHOWN} right).`;
       setPhase('running', { epochs: records, shown });
     }
     const last = records.at(-1)!;

@@ -52,7 +52,12 @@ export function parseOptions(argv: readonly string[], specs: Record<string, Opti
     }
     const [rawName, inline] = arg.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
     const spec = specs[rawName];
-    if (!spec) throw new UsageError(`unknown option --${rawName} (options: ${Object.keys(specs).map((k) => `--${k}`).join(', ')})`);
+    if (!spec)
+      throw new UsageError(
+        `unknown option --${rawName} (options: ${Object.keys(specs)
+          .map((k) => `--${k}`)
+          .join(', ')})`,
+      );
     if (spec.type === 'boolean') {
       options[rawName] = inline === undefined ? true : !/^(false|0|no)$/i.test(inline);
       continue;
@@ -62,7 +67,8 @@ export function parseOptions(argv: readonly string[], specs: Record<string, Opti
     options[rawName] = spec.type === 'number' ? checkNumber(rawName, spec, value) : checkString(rawName, spec, value);
   }
   for (const [name, spec] of Object.entries(specs)) {
-    if (spec.type === 'string' && spec.required && options[name] === undefined && options['help'] !== true) throw new UsageError(`--${name} is required: ${spec.required}`);
+    if (spec.type === 'string' && spec.required && options[name] === undefined && options['help'] !== true)
+      throw new UsageError(`--${name} is required: ${spec.required}`);
   }
   return { options, positional };
 }
@@ -70,7 +76,12 @@ export function parseOptions(argv: readonly string[], specs: Record<string, Opti
 function checkNumber(name: string, spec: Extract<OptionSpec, { type: 'number' }>, value: string): number {
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${name} must be a number, got '${value}'`);
-  const ok = (!spec.integer || Number.isInteger(n)) && n >= (spec.min ?? -Infinity) && n <= (spec.max ?? Infinity) && n > (spec.above ?? -Infinity) && n < (spec.below ?? Infinity);
+  const ok =
+    (!spec.integer || Number.isInteger(n)) &&
+    n >= (spec.min ?? -Infinity) &&
+    n <= (spec.max ?? Infinity) &&
+    n > (spec.above ?? -Infinity) &&
+    n < (spec.below ?? Infinity);
   if (!ok) throw new UsageError(`--${name} must be ${describeNumber(spec)}, got ${value}`);
   return n;
 }

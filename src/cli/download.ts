@@ -29,7 +29,8 @@ export function checkManifest(manifest: unknown, source: string): Manifest {
   if (entries.length === 0) throw new Error(`manifest ${source}: lists no files`);
   for (const [file, md5] of entries) {
     if (file === '' || file === '.' || file === '..' || /[/\\]/.test(file)) throw new Error(`manifest ${source}: '${file}' is not a plain file name`);
-    if (typeof md5 !== 'string' || !/^[0-9a-f]{32}$/i.test(md5)) throw new Error(`manifest ${source}: md5 of ${file} must be 32 hex digits, got ${JSON.stringify(md5)}`);
+    if (typeof md5 !== 'string' || !/^[0-9a-f]{32}$/i.test(md5))
+      throw new Error(`manifest ${source}: md5 of ${file} must be 32 hex digits, got ${JSON.stringify(md5)}`);
   }
   return Object.fromEntries(entries.map(([file, md5]) => [file, (md5 as string).toLowerCase()]));
 }

@@ -54,7 +54,9 @@ const commands: Record<string, Command> = {
   },
   'train linreg': {
     summary: "fit the seed tutorials' linear regressions on the GPU",
-    options: { variant: { type: 'string', default: 'all', choices: ['a', 'b', 'c', 'all'], help: 'a (y = 2x + 3), b (synthetic 1000x2), c (b standardized) or all' } },
+    options: {
+      variant: { type: 'string', default: 'all', choices: ['a', 'b', 'c', 'all'], help: 'a (y = 2x + 3), b (synthetic 1000x2), c (b standardized) or all' },
+    },
     pick: () => ({ prefer: 'swiftshader', why: 'its dispatches cost less than llvmpipe’s, and these steps are tiny' }),
     run: trainLinregCommand,
   },
@@ -83,7 +85,11 @@ const commands: Record<string, Command> = {
   'eval mnist': {
     summary: 'test loss and accuracy of a checkpoint saved by kiln train mnist --save',
     options: {
-      load: { type: 'string', required: 'the safetensors checkpoint to evaluate (saved by kiln train mnist --save)', help: 'the safetensors checkpoint to evaluate' },
+      load: {
+        type: 'string',
+        required: 'the safetensors checkpoint to evaluate (saved by kiln train mnist --save)',
+        help: 'the safetensors checkpoint to evaluate',
+      },
       'batch-size': { ...COUNT, default: 1000, help: 'images per step' },
       ...dataOptions,
       net: { ...dataOptions.net, default: undefined, help: 'full or narrow (default: read from the checkpoint)' },
@@ -104,7 +110,8 @@ const commands: Record<string, Command> = {
       net: dataOptions.net,
     },
     // Timestamp queries exist on SwiftShader only; --isolated times kernels on any adapter.
-    pick: (options) => (options['isolated'] === true ? CONV_NET : { prefer: 'swiftshader', why: 'it has timestamp queries (llvmpipe has none; --isolated works there)' }),
+    pick: (options) =>
+      options['isolated'] === true ? CONV_NET : { prefer: 'swiftshader', why: 'it has timestamp queries (llvmpipe has none; --isolated works there)' },
     run: profileMnistCommand,
   },
   'data mnist': {
@@ -145,7 +152,11 @@ function specsOf(command: Command): Record<string, OptionSpec> {
   return { ...command.options, ...(command.needsDevice === false ? { help: common['help']! } : common) };
 }
 
-const groups = new Set(Object.keys(commands).filter((n) => n.includes(' ')).map((n) => n.split(' ')[0]!));
+const groups = new Set(
+  Object.keys(commands)
+    .filter((n) => n.includes(' '))
+    .map((n) => n.split(' ')[0]!),
+);
 
 async function main(argv: string[]): Promise<number> {
   const first = argv[0];
@@ -193,7 +204,10 @@ async function main(argv: string[]): Promise<number> {
   let pick = choice === 'auto' ? command.pick?.(options) : undefined;
   for (;;) {
     const device = await openDevice({ adapter: choice, ...(pick ? { prefer: pick.prefer } : {}) });
-    if (choice === 'auto') console.log(`adapter: ${device.adapter.backend} (${device.adapter.description || 'no description'}), chosen by --adapter auto: ${whyChosen(device, pick)}`);
+    if (choice === 'auto')
+      console.log(
+        `adapter: ${device.adapter.backend} (${device.adapter.description || 'no description'}), chosen by --adapter auto: ${whyChosen(device, pick)}`,
+      );
     try {
       await command.run(device, options);
       return 0;

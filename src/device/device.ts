@@ -111,7 +111,10 @@ export class Device {
   pipeline(spec: PipelineSpec): Promise<GPUComputePipeline> {
     const entryPoint = spec.entryPoint ?? 'main';
     const constants = spec.constants ?? {};
-    const constantKey = Object.keys(constants).sort().map((k) => `${k}=${constants[k]}`).join(',');
+    const constantKey = Object.keys(constants)
+      .sort()
+      .map((k) => `${k}=${constants[k]}`)
+      .join(',');
     const key = `${entryPoint}|${constantKey}|${spec.code}`;
     let pipeline = this.pipelines.get(key);
     if (!pipeline) {

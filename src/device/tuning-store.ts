@@ -93,7 +93,12 @@ export class TuningCache {
     if (!this.dirty || !this.sections) return;
     this.dirty = false;
     try {
-      const adapters = Object.fromEntries(Object.entries(this.sections).map(([adapter, kernels]) => [adapter, Object.fromEntries(Object.entries(kernels).filter(([, r]) => !this.transient.has(r)))]));
+      const adapters = Object.fromEntries(
+        Object.entries(this.sections).map(([adapter, kernels]) => [
+          adapter,
+          Object.fromEntries(Object.entries(kernels).filter(([, r]) => !this.transient.has(r))),
+        ]),
+      );
       this.store.write(`${JSON.stringify({ version: VERSION, adapters }, null, 1)}\n`);
     } catch (error) {
       this.warn(`kiln: could not write the kernel tuning cache (${this.store.where}): ${messageOf(error)}; choices will be timed again next time`);

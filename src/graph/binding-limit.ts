@@ -26,7 +26,9 @@ export function checkBindingSizes(label: string, nodes: readonly Tensor[], limit
   if (largest && largest.bytes > limit) {
     const { tensor, bytes } = largest;
     // Per-step tensors shrink with the batch; a variable (a dataset, a parameter) is bound whole.
-    const advice = tensor.variable ? (tensor.variable.tooLarge ?? `variable ${tensor.name} is bound whole: make it smaller or use an adapter with a larger limit`) : 'use a smaller batch';
+    const advice = tensor.variable
+      ? (tensor.variable.tooLarge ?? `variable ${tensor.name} is bound whole: make it smaller or use an adapter with a larger limit`)
+      : 'use a smaller batch';
     throw new ShapeError(
       `${label}: ${tensor.name} ${fmt(tensor.shape)} needs ${bytes.toLocaleString('en-US')} bytes, more than this adapter's maxStorageBufferBindingSize (${limit.toLocaleString('en-US')}); ${advice}`,
     );

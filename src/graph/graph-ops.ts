@@ -37,7 +37,6 @@ import { Graph } from './graph';
 import type { DType, Shape } from './shape';
 import type { Tensor } from './tensor';
 
-
 // Every op computes f32 except argmax (i32) and the views, which keep their input's dtype.
 declare module './graph' {
   interface Graph {
@@ -77,9 +76,36 @@ declare module './graph' {
 }
 
 Object.assign(Graph.prototype, {
-  add, sub, mul, div, neg, exp, log, pow, square, relu, sigmoid, tanh, equal, broadcastTo,
-  sum, mean, max, reshape, flatten, permute, grad,
-  matmul, conv2d,
-  softmax, logSoftmax, nllLoss, crossEntropy, mseLoss, argmax, accuracy,
-  maxPool2d, dropout,
+  add,
+  sub,
+  mul,
+  div,
+  neg,
+  exp,
+  log,
+  pow,
+  square,
+  relu,
+  sigmoid,
+  tanh,
+  equal,
+  broadcastTo,
+  sum,
+  mean,
+  max,
+  reshape,
+  flatten,
+  permute,
+  grad,
+  matmul,
+  conv2d,
+  softmax,
+  logSoftmax,
+  nllLoss,
+  crossEntropy,
+  mseLoss,
+  argmax,
+  accuracy,
+  maxPool2d,
+  dropout,
 });

@@ -123,7 +123,8 @@ export function planMemory(schedule: readonly Tensor[], keep: ReadonlySet<Tensor
     const set = new Set<number>();
     for (const t of u.members) {
       for (const n of conflicts.get(t) ?? []) {
-        if (unitOf.get(n) === i) throw new Error(`memory plan: pinned tensors ${t} and ${n} are bound by one kernel that writes one of them; they cannot share a buffer`);
+        if (unitOf.get(n) === i)
+          throw new Error(`memory plan: pinned tensors ${t} and ${n} are bound by one kernel that writes one of them; they cannot share a buffer`);
         set.add(unitOf.get(n)!);
       }
     }
@@ -151,7 +152,9 @@ export function planMemory(schedule: readonly Tensor[], keep: ReadonlySet<Tensor
     .reduce((best, next) => (arenaTotal(units, next) < arenaTotal(units, best) ? next : best));
 
   const placements = new Map<Tensor, Placement>();
-  units.forEach((u, i) => u.members.forEach((t, k) => placements.set(t, { arena: starts[i]!.arena, offset: starts[i]!.offset + u.offsets[k]!, bytes: bindingBytes(t) })));
+  units.forEach((u, i) =>
+    u.members.forEach((t, k) => placements.set(t, { arena: starts[i]!.arena, offset: starts[i]!.offset + u.offsets[k]!, bytes: bindingBytes(t) })),
+  );
   const arenas: Arena[] = [];
   units.forEach((u, i) => {
     const { arena, offset } = starts[i]!;
@@ -182,7 +185,13 @@ export function planMemory(schedule: readonly Tensor[], keep: ReadonlySet<Tensor
 }
 
 /** Each planned tensor its own unit, except pinned groups: one unit each, reserved for the whole step. */
-function makeUnits(planned: readonly Tensor[], lifetimes: ReadonlyMap<Tensor, Lifetime>, pinned: readonly PinnedGroup[], steps: number, alignment: number): Unit[] {
+function makeUnits(
+  planned: readonly Tensor[],
+  lifetimes: ReadonlyMap<Tensor, Lifetime>,
+  pinned: readonly PinnedGroup[],
+  steps: number,
+  alignment: number,
+): Unit[] {
   const grouped = new Set<Tensor>();
   const groups = pinned.map((group): Unit => {
     group.tensors.forEach((t, i) => {
@@ -225,7 +234,10 @@ function conflictGraph(schedule: readonly Tensor[], lifetimes: ReadonlyMap<Tenso
   const graph = new Map<Tensor, Set<Tensor>>();
   const link = (a: Tensor, b: Tensor) => {
     if (a === b || !lifetimes.has(a) || !lifetimes.has(b)) return;
-    for (const [x, y] of [[a, b], [b, a]] as const) {
+    for (const [x, y] of [
+      [a, b],
+      [b, a],
+    ] as const) {
       let set = graph.get(x);
       if (!set) graph.set(x, (set = new Set()));
       set.add(y);
@@ -256,7 +268,8 @@ function placeOffsets(
   const residents: number[][] = [];
   let arenaCount = colour.reduce((n, c) => Math.max(n, c + 1), 0);
   for (const { u, i } of order) {
-    if (u.bytes > maxArenaBytes) throw new Error(`memory plan: ${u.members.join(', ')} needs ${u.bytes} bytes, more than the largest buffer this device allows (${maxArenaBytes})`);
+    if (u.bytes > maxArenaBytes)
+      throw new Error(`memory plan: ${u.members.join(', ')} needs ${u.bytes} bytes, more than the largest buffer this device allows (${maxArenaBytes})`);
     const neighbourArenas = new Set(neighbours[i]!.map((n) => starts[n]?.arena));
     const preferred = colour[i]!;
     const candidates = [preferred, ...Array.from({ length: arenaCount }, (_, a) => a).filter((a) => a !== preferred), arenaCount];

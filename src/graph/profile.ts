@@ -122,7 +122,16 @@ export async function profileProgram(program: Program, options: ProfileOptions):
   for (let s = 0; s < steps; s++) span += Math.max(0, times[2 * ((s + 1) * perStep - 1) + 1]! - times[2 * s * perStep]!);
   const gpuStepMicros = micros.reduce((sum, m) => sum + m, 0);
   const timings = withTimes(costs, micros);
-  return { timed: true, method: 'timestamps', kernels: timings, steps, stepFlops, wallStepMs: wallMs / steps, gpuStepMs: gpuStepMicros / 1000, spanStepMs: span / steps / 1e6 };
+  return {
+    timed: true,
+    method: 'timestamps',
+    kernels: timings,
+    steps,
+    stepFlops,
+    wallStepMs: wallMs / steps,
+    gpuStepMs: gpuStepMicros / 1000,
+    spanStepMs: span / steps / 1e6,
+  };
 }
 
 /** Each cost with its mean time per step, its share of the step and the rates it achieved. */

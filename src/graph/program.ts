@@ -93,7 +93,15 @@ export class Program {
   /** Inputs of the graph that this step does not read (pruned): feeding them is allowed and ignored. */
   private readonly unusedInputs: Set<string>;
 
-  private constructor(device: Device, label: string, dispatches: Dispatch[], inputs: Program['inputs'], readable: Map<Tensor, BufferRange>, stats: ProgramStats, unusedInputs: Set<string>) {
+  private constructor(
+    device: Device,
+    label: string,
+    dispatches: Dispatch[],
+    inputs: Program['inputs'],
+    readable: Map<Tensor, BufferRange>,
+    stats: ProgramStats,
+    unusedInputs: Set<string>,
+  ) {
     this.unusedInputs = unusedInputs;
     this.device = device;
     this.label = label;
@@ -150,9 +158,7 @@ export class Program {
     }
     const lowered = schedule.filter((n) => !n.op!.view).map((node) => ({ node, calls: node.op!.lower!(node, node.attrs) }));
     const tuner = new Tuner(device);
-    const dispatches = await Promise.all(
-      lowered.flatMap(({ node, calls }) => calls.map((call) => makeDispatch(storage, node, call, tuner))),
-    );
+    const dispatches = await Promise.all(lowered.flatMap(({ node, calls }) => calls.map((call) => makeDispatch(storage, node, call, tuner))));
     tuner.finish();
     const readable = new Map<Tensor, BufferRange>();
     outputs.forEach((t, i) => readable.set(t, storage.binding(computed[i]!)));
@@ -173,7 +179,11 @@ export class Program {
 
   /** The step's dispatches in order, for profilers and tests (bytes: the node's inputs and output). */
   get kernels(): readonly KernelInfo[] {
-    return this.dispatches.map((d) => ({ ...d, buffers: [...d.buffers], bytes: d.node.inputs.reduce((sum, t) => sum + t.byteLength, d.node.isEffect ? 0 : d.node.byteLength) }));
+    return this.dispatches.map((d) => ({
+      ...d,
+      buffers: [...d.buffers],
+      bytes: d.node.inputs.reduce((sum, t) => sum + t.byteLength, d.node.isEffect ? 0 : d.node.byteLength),
+    }));
   }
 
   /** Names and shapes of the inputs that run() takes. */
@@ -201,7 +211,8 @@ export class Program {
     const steps = options.steps ?? 1;
     if (!Number.isInteger(steps) || steps < 1) throw new RangeError(`run: steps must be a positive integer, got ${steps}`);
     for (const name of Object.keys(feeds)) {
-      if (!this.inputs.has(name) && !this.unusedInputs.has(name)) throw new Error(`run: '${name}' is not an input of ${this.label} (inputs: ${Object.keys(this.inputShapes).join(', ') || 'none'})`);
+      if (!this.inputs.has(name) && !this.unusedInputs.has(name))
+        throw new Error(`run: '${name}' is not an input of ${this.label} (inputs: ${Object.keys(this.inputShapes).join(', ') || 'none'})`);
     }
     for (const [name, input] of this.inputs) {
       const data = feeds[name];
@@ -239,7 +250,9 @@ export class Program {
    * (1.20 MiB)`: arena A1 at that offset), then one line per arena, then the memory totals.
    */
   describe(): string {
-    const lines = this.dispatches.map((d, i) => `${String(i).padStart(3)} ${d.label.padEnd(14)} ${d.node.toString().padEnd(28)} wg=${d.workgroups.join('x').padEnd(10)} ${d.buffers.join(' ')}`);
+    const lines = this.dispatches.map(
+      (d, i) => `${String(i).padStart(3)} ${d.label.padEnd(14)} ${d.node.toString().padEnd(28)} wg=${d.workgroups.join('x').padEnd(10)} ${d.buffers.join(' ')}`,
+    );
     const s = this.stats;
     const mb = (b: number) => `${(b / 1048576).toFixed(2)} MiB`;
     s.arenaBytes.forEach((bytes, i) => lines.push(`${arenaName(i)}: ${mb(bytes)}`));

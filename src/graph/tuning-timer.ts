@@ -22,11 +22,13 @@ export async function timeTrial(device: Device, trial: Trial, reps: number): Pro
 }
 
 async function timeWithClock(device: Device, trial: Trial, reps: number): Promise<number> {
-  return (await timeSubmit(device, 'tuning', (pass) => {
-    pass.setPipeline(trial.pipeline);
-    pass.setBindGroup(0, trial.bindGroup);
-    for (let r = 0; r < reps; r++) pass.dispatchWorkgroups(...trial.workgroups);
-  })) / reps;
+  return (
+    (await timeSubmit(device, 'tuning', (pass) => {
+      pass.setPipeline(trial.pipeline);
+      pass.setBindGroup(0, trial.bindGroup);
+      for (let r = 0; r < reps; r++) pass.dispatchWorkgroups(...trial.workgroups);
+    })) / reps
+  );
 }
 
 /**
@@ -58,7 +60,10 @@ async function timeWithQueries(device: Device, trial: Trial, reps: number): Prom
   try {
     const encoder = device.gpu.createCommandEncoder({ label: 'tuning' });
     for (let r = 0; r < reps; r++) {
-      const pass = encoder.beginComputePass({ label: 'tuning', timestampWrites: { querySet, beginningOfPassWriteIndex: 2 * r, endOfPassWriteIndex: 2 * r + 1 } });
+      const pass = encoder.beginComputePass({
+        label: 'tuning',
+        timestampWrites: { querySet, beginningOfPassWriteIndex: 2 * r, endOfPassWriteIndex: 2 * r + 1 },
+      });
       pass.setPipeline(trial.pipeline);
       pass.setBindGroup(0, trial.bindGroup);
       pass.dispatchWorkgroups(...trial.workgroups);

@@ -69,7 +69,10 @@ export function adapterKey(device: Pick<Device, 'adapter'>): string {
 /** The key of a call within an adapter's section: its label, default constants (the shape) and a hash of its code and variants. */
 export function kernelKey(label: string, call: KernelCall): string {
   const constants = call.constants ?? {};
-  const shape = Object.keys(constants).sort().map((k) => `${k}=${constants[k]}`).join(',');
+  const shape = Object.keys(constants)
+    .sort()
+    .map((k) => `${k}=${constants[k]}`)
+    .join(',');
   const variants = (call.variants ?? []).map((v) => `${v.name}:${JSON.stringify(v.constants)}:${v.code === undefined ? '' : hash(v.code)}`).join(';');
   return `${label}|${hash(`${call.entryPoint ?? 'main'}\n${call.code}\n${variants}`)}|${shape}`;
 }
@@ -113,7 +116,8 @@ export class Tuner {
    */
   begin(node: Tensor, label: string, call: KernelCall): PendingSelection {
     const variants = this.offered(call);
-    if (variants.length > 0 && node.isEffect) throw new Error(`internal: ${node} (${label}) offers kernel variants, but effects write state and cannot be timed`);
+    if (variants.length > 0 && node.isEffect)
+      throw new Error(`internal: ${node} (${label}) offers kernel variants, but effects write state and cannot be timed`);
     const options = this.device.tuning;
     if (options.force !== undefined) return this.fixed(label, call, variants.find((v) => v.name === options.force) ?? variants[0]);
     if (variants.length <= 1 || !options.enabled) return this.fixed(label, call, variants[0]);
@@ -213,10 +217,12 @@ export class Tuner {
       const warm = await timeTrial(this.device, fallback, 1);
       const single = await timeTrial(this.device, fallback, 1);
       this.rate = Math.max(this.rate, flops / Math.max(single, 1e-3));
-      if (single > options.maxRunMs) return keep({ pick: first, us: { [first]: micros(single) }, skipped: `a run takes ${single.toFixed(0)} ms, over the ${options.maxRunMs} ms limit` });
+      if (single > options.maxRunMs)
+        return keep({ pick: first, us: { [first]: micros(single) }, skipped: `a run takes ${single.toFixed(0)} ms, over the ${options.maxRunMs} ms limit` });
       const reps = single >= SLOW_MS ? 1 : Math.max(1, Math.min(MAX_REPS, Math.round(TRIAL_MS / Math.max(single, 1e-3))));
       const amortized = reps > 1 ? await timeTrial(this.device, fallback, reps) : single;
-      if (amortized < options.minRunMs) return keep({ pick: first, us: { [first]: micros(amortized) }, skipped: `a run takes ${micros(amortized)} µs, too short to gain from tuning` });
+      if (amortized < options.minRunMs)
+        return keep({ pick: first, us: { [first]: micros(amortized) }, skipped: `a run takes ${micros(amortized)} µs, too short to gain from tuning` });
       // Each other variant: its compile, a warm-up and two trials.
       const estimate = (variants.length - 1) * ((2 * reps + 1) * amortized + COMPILE_MS);
       if (spent() + estimate > options.budgetMs) return later(`tuning it would take about ${(estimate / 1000).toFixed(1)} s, past the compile's budget`);

@@ -14,9 +14,11 @@ export const accumulateOp = defineOp<AccumulateAttrs>({
   name: 'accumulate',
   effect: true,
   infer([acc, value], { slot }) {
-    if (acc!.dtype !== 'f32' || acc!.shape.length !== 1) throw new ShapeError(`accumulate: the accumulator must be a 1-D f32 tensor, got ${acc!.dtype}${fmt(acc!.shape)}`);
+    if (acc!.dtype !== 'f32' || acc!.shape.length !== 1)
+      throw new ShapeError(`accumulate: the accumulator must be a 1-D f32 tensor, got ${acc!.dtype}${fmt(acc!.shape)}`);
     if (!(slot >= 0 && slot < acc!.shape[0]!)) throw new ShapeError(`accumulate: slot ${slot} is outside an accumulator of ${acc!.shape[0]}`);
-    if (value!.dtype !== 'f32' || value!.shape.reduce((a, b) => a * b, 1) !== 1) throw new ShapeError(`accumulate: the value must be an f32 scalar, got ${fmt(value!.shape)}`);
+    if (value!.dtype !== 'f32' || value!.shape.reduce((a, b) => a * b, 1) !== 1)
+      throw new ShapeError(`accumulate: the value must be an f32 scalar, got ${fmt(value!.shape)}`);
     return NO_VALUE;
   },
   lower: (_node, { slot, scale }) => [{ code, constants: { SLOT: slot, SCALE: scale }, bindings: [{ input: 0 }, { input: 1 }], workgroups: [1, 1, 1] }],

@@ -9,7 +9,11 @@ export const adamUpdateOp = defineOp({
   name: 'adam_update',
   effect: true,
   infer([p, g, hyper, m, v, step]) {
-    for (const [what, t] of [['gradient', g], ['m', m], ['v', v]] as const) {
+    for (const [what, t] of [
+      ['gradient', g],
+      ['m', m],
+      ['v', v],
+    ] as const) {
       if (!sameShape(t!.shape, p!.shape)) throw new ShapeError(`adam_update: ${what} ${fmt(t!.shape)} does not match parameter ${fmt(p!.shape)}`);
     }
     if (hyper!.shape[0] !== 5) throw new ShapeError(`adam_update: hyperparameters must be [5], got ${fmt(hyper!.shape)}`);

@@ -15,7 +15,14 @@ const WIDE_BELOW_ROWS = 256;
 const WIDE_FROM_LENGTH = 64;
 const WIDE_ROW_RATIO = 4;
 
-export function axisKernel(label: string, code: string, shape: Shape, axis: number, bindings: BindingRef[], constants: Record<string, number> = {}): KernelCall {
+export function axisKernel(
+  label: string,
+  code: string,
+  shape: Shape,
+  axis: number,
+  bindings: BindingRef[],
+  constants: Record<string, number> = {},
+): KernelCall {
   const { outer, length, inner } = splitAtAxis(shape, axis);
   const rows = outer * inner;
   const wide = rows < WIDE_BELOW_ROWS && length >= WIDE_FROM_LENGTH && length >= WIDE_ROW_RATIO * rows;

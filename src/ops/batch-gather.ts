@@ -18,9 +18,11 @@ export const batchGatherOp = defineOp<BatchGatherAttrs>({
   name: 'batch_gather',
   infer([data, order, cursor], { batch }) {
     if (data!.shape.length < 1) throw new ShapeError('batch_gather: the dataset must have a leading row axis');
-    if (order!.dtype !== 'i32' || order!.shape.length !== 1) throw new ShapeError(`batch_gather: the order must be i32 [N], got ${order!.dtype}${fmt(order!.shape)}`);
+    if (order!.dtype !== 'i32' || order!.shape.length !== 1)
+      throw new ShapeError(`batch_gather: the order must be i32 [N], got ${order!.dtype}${fmt(order!.shape)}`);
     if (cursor!.dtype !== 'i32' || sizeOf(cursor!.shape) !== 1) throw new ShapeError('batch_gather: the cursor must be i32 [1]');
-    if (!Number.isInteger(batch) || batch < 1 || batch > data!.shape[0]!) throw new ShapeError(`batch_gather: batch size ${batch} for a dataset of ${data!.shape[0]} rows`);
+    if (!Number.isInteger(batch) || batch < 1 || batch > data!.shape[0]!)
+      throw new ShapeError(`batch_gather: batch size ${batch} for a dataset of ${data!.shape[0]} rows`);
     return { shape: [batch, ...data!.shape.slice(1)], dtype: data!.dtype === 'i32' ? 'i32' : 'f32' };
   },
   lower(node, { batch, scale, shift }) {

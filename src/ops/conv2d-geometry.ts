@@ -58,7 +58,9 @@ export function outputSize(op: string, input: Shape, kernel: Pair, { stride, pad
   const out = [0, 1].map((i) => Math.floor((input[i]! + 2 * padding[i]! - dilation[i]! * (kernel[i]! - 1) - 1) / stride[i]!) + 1);
   if (out[0]! < 1 || out[1]! < 1) {
     const span = kernel.map((k, i) => dilation[i]! * (k - 1) + 1);
-    throw new ShapeError(`${op}: the ${kernel.join('x')} kernel (spanning ${span.join('x')} with dilation) is larger than the padded input ${input.map((d, i) => d + 2 * padding[i]!).join('x')}`);
+    throw new ShapeError(
+      `${op}: the ${kernel.join('x')} kernel (spanning ${span.join('x')} with dilation) is larger than the padded input ${input.map((d, i) => d + 2 * padding[i]!).join('x')}`,
+    );
   }
   return [out[0]!, out[1]!];
 }
@@ -68,8 +70,21 @@ export function geometry(x: Shape, w: Shape, attrs: Conv2dAttrs): ConvGeometry {
   const [CO, , KH, KW] = w as [number, number, number, number];
   const [OH, OW] = outputSize('conv2d', [H, W], [KH, KW], attrs);
   return {
-    B, C, H, W, CO, KH, KW, OH, OW,
-    SH: attrs.stride[0], SW: attrs.stride[1], PH: attrs.padding[0], PW: attrs.padding[1], DH: attrs.dilation[0], DW: attrs.dilation[1],
+    B,
+    C,
+    H,
+    W,
+    CO,
+    KH,
+    KW,
+    OH,
+    OW,
+    SH: attrs.stride[0],
+    SW: attrs.stride[1],
+    PH: attrs.padding[0],
+    PW: attrs.padding[1],
+    DH: attrs.dilation[0],
+    DW: attrs.dilation[1],
   };
 }
 

@@ -44,7 +44,11 @@ export const conv2dWeightGradOp = defineOp<Conv2dWeightGradAttrs>({
     const tiles = Math.ceil(g.CO / 16) * Math.ceil((g.C * g.KH * g.KW) / 8);
     return [
       tunableCall(
-        { label: 'conv2d_weight_grad', constants: { ...geometryConstants(g), PADDED: hasPadding(attrs) ? 1 : 0, SPLITS: attrs.splits }, bindings: [{ input: 0 }, { input: 1 }, { output: true }] },
+        {
+          label: 'conv2d_weight_grad',
+          constants: { ...geometryConstants(g), PADDED: hasPadding(attrs) ? 1 : 0, SPLITS: attrs.splits },
+          bindings: [{ input: 0 }, { input: 1 }, { output: true }],
+        },
         weightGradVariants(tiles, attrs.splits, (g.OH * g.OW) % 4 === 0),
       ),
     ];
@@ -59,7 +63,8 @@ export const conv2dWeightGradOp = defineOp<Conv2dWeightGradAttrs>({
       const split = Math.floor((n * ohw + oh * g.OW + ow) / chunk);
       for (let co = 0; co < g.CO; co++) {
         const d = dy!.data[((n * g.CO + co) * g.OH + oh) * g.OW + ow]!;
-        for (let ci = 0; ci < g.C; ci++) data[(split * g.CO + co) * taps + (ci * g.KH + kh) * g.KW + kw] += d * x!.data[((n * g.C + ci) * g.H + ih) * g.W + iw]!;
+        for (let ci = 0; ci < g.C; ci++)
+          data[(split * g.CO + co) * taps + (ci * g.KH + kh) * g.KW + kw] += d * x!.data[((n * g.C + ci) * g.H + ih) * g.W + iw]!;
       }
     });
     return { shape: out.shape, dtype: 'f32', data };

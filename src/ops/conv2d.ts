@@ -27,11 +27,16 @@ export const conv2dOp = defineOp<Conv2dForwardAttrs>({
   infer([x, w, b], attrs) {
     check4d('conv2d', 'input', x!.shape);
     check4d('conv2d', 'weight', w!.shape);
-    for (const [what, t] of [['input', x!], ['weight', w!], ['bias', b]] as const) {
+    for (const [what, t] of [
+      ['input', x!],
+      ['weight', w!],
+      ['bias', b],
+    ] as const) {
       if (t && t.dtype !== 'f32') throw new ShapeError(`conv2d: ${what} must be f32, got ${t.dtype}`);
     }
     if (x!.shape[1] !== w!.shape[1]) throw new ShapeError(`conv2d: input has ${x!.shape[1]} channels, weight expects ${w!.shape[1]}`);
-    if (b && (b.shape.length !== 1 || b.shape[0] !== w!.shape[0])) throw new ShapeError(`conv2d: bias has shape ${fmt(b.shape)}, expected [${w!.shape[0]}] (one per output channel)`);
+    if (b && (b.shape.length !== 1 || b.shape[0] !== w!.shape[0]))
+      throw new ShapeError(`conv2d: bias has shape ${fmt(b.shape)}, expected [${w!.shape[0]}] (one per output channel)`);
     const g = geometry(x!.shape, w!.shape, attrs);
     return { shape: [g.B, g.CO, g.OH, g.OW], dtype: 'f32' };
   },

@@ -36,7 +36,10 @@ export function dropoutScale(p: number): number {
 
 function checkAttrs({ p, key0, key1, channelSize }: DropoutAttrs): void {
   if (!(p >= 0 && p <= 1)) throw new RangeError(`dropout: p must be a probability in [0, 1], got ${p}`);
-  for (const [name, k] of [['key0', key0], ['key1', key1]] as const) {
+  for (const [name, k] of [
+    ['key0', key0],
+    ['key1', key1],
+  ] as const) {
     if (!Number.isInteger(k) || k < 0 || k > 0xffffffff) throw new RangeError(`dropout: ${name} must be a u32, got ${k}`);
   }
   if (!Number.isInteger(channelSize) || channelSize < 1) throw new RangeError(`dropout: channelSize must be a positive integer, got ${channelSize}`);
@@ -59,8 +62,24 @@ export const dropoutOp = defineOp<DropoutAttrs>({
     const n = node.size;
     // Key, threshold and scale go in a uniform rather than override constants, so every dropout
     // layer of one shape shares a pipeline.
-    const params = Uint32Array.of(attrs.key0, attrs.key1, dropoutThreshold(attrs.p), new Uint32Array(Float32Array.of(dropoutScale(attrs.p)).buffer)[0]!, attrs.p === 1 ? 1 : 0, 0, 0, 0);
-    return [{ code, constants: { N: n, CHANNEL: attrs.channelSize }, bindings: [{ input: 0 }, { input: 1 }, { output: true }, { uniform: params }], workgroups: dispatch1d(Math.ceil(n / attrs.channelSize / 4)) }];
+    const params = Uint32Array.of(
+      attrs.key0,
+      attrs.key1,
+      dropoutThreshold(attrs.p),
+      new Uint32Array(Float32Array.of(dropoutScale(attrs.p)).buffer)[0]!,
+      attrs.p === 1 ? 1 : 0,
+      0,
+      0,
+      0,
+    );
+    return [
+      {
+        code,
+        constants: { N: n, CHANNEL: attrs.channelSize },
+        bindings: [{ input: 0 }, { input: 1 }, { output: true }, { uniform: params }],
+        workgroups: dispatch1d(Math.ceil(n / attrs.channelSize / 4)),
+      },
+    ];
   },
   // dx = dy * mask / (1 - p) with the forward's mask, regenerated from the same key and step.
   grad: ({ inputs: [, step], attrs, dy }) => [dropout(dy, step!, attrs), null],

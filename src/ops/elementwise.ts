@@ -51,7 +51,15 @@ export function defineElementwise<A = Record<string, never>>(spec: ElementwiseSp
       return { shape, dtype: 'f32' };
     },
     lower(node, attrs) {
-      return [elementwiseKernel(spec.name, spec.snippet, node.inputs.map((x) => x.shape), node.shape, spec.scalar?.(attrs) ?? 0)];
+      return [
+        elementwiseKernel(
+          spec.name,
+          spec.snippet,
+          node.inputs.map((x) => x.shape),
+          node.shape,
+          spec.scalar?.(attrs) ?? 0,
+        ),
+      ];
     },
     cpu(inputs, attrs, out) {
       return mapCpu(inputs, out, (a, b) => spec.cpu(a, b, attrs));
@@ -66,7 +74,14 @@ export function defineElementwise<A = Record<string, never>>(spec: ElementwiseSp
 const ELEMENTS_PER_INVOCATION = 4;
 
 /** The map kernel for one elementwise formula over inputs of the given shapes. */
-export function elementwiseKernel(label: string, snippet: string, inputShapes: readonly Shape[], out: Shape, scalar: number, constants: Record<string, number> = {}): KernelCall {
+export function elementwiseKernel(
+  label: string,
+  snippet: string,
+  inputShapes: readonly Shape[],
+  out: Shape,
+  scalar: number,
+  constants: Record<string, number> = {},
+): KernelCall {
   const n = sizeOf(out);
   const broadcast = inputShapes.map((s) => !sameShape(s, out));
   const bindings: string[] = inputShapes.map((_, k) => `@group(0) @binding(${k}) var<storage, read> in${k}: array<f32>;`);
@@ -76,14 +91,17 @@ export function elementwiseKernel(label: string, snippet: string, inputShapes: r
   // private stand-in that in_offset() can name (it is never called).
   bindings.push(needsMeta ? `@group(0) @binding(${inputShapes.length + 1}) var<uniform> bcast: Meta;` : 'var<private> bcast: Meta;');
   const args = inputShapes.map((_, k) => (broadcast[k] ? `in${k}[in_offset(i, ${k}u)]` : `in${k}[i]`));
-  const code = template
-    .replace('{{BINDINGS}}', bindings.join('\n'))
-    .replace('{{SNIPPET}}', snippet)
-    .replace('{{ARGS}}', args.join(', '));
+  const code = template.replace('{{BINDINGS}}', bindings.join('\n')).replace('{{SNIPPET}}', snippet).replace('{{ARGS}}', args.join(', '));
   const refs: KernelCall['bindings'] = inputShapes.map((_, k) => ({ input: k }));
   refs.push({ output: true });
   if (needsMeta) refs.push({ uniform: broadcastMeta(inputShapes, out) });
-  return { label, code, constants: { ...constants, N: n, RANK: Math.max(1, out.length), S: scalar }, bindings: refs, workgroups: dispatch1d(Math.ceil(n / ELEMENTS_PER_INVOCATION)) };
+  return {
+    label,
+    code,
+    constants: { ...constants, N: n, RANK: Math.max(1, out.length), S: scalar },
+    bindings: refs,
+    workgroups: dispatch1d(Math.ceil(n / ELEMENTS_PER_INVOCATION)),
+  };
 }
 
 function broadcastMeta(inputShapes: readonly Shape[], out: Shape): Uint32Array {

@@ -33,7 +33,8 @@ export const fusedElementwiseOp = defineOp<FusedElementwiseAttrs>({
     steps.forEach((step, i) => {
       const spec = elementwiseSpec(step.op);
       if (!spec || spec.outShape) throw new ShapeError(`${name}: step ${i} (${step.op.name}) is not a fusable elementwise op`);
-      if (step.args.length !== spec.arity) throw new ShapeError(`${name}: step ${i} (${step.op.name}) takes ${spec.arity} argument(s), got ${step.args.length}`);
+      if (step.args.length !== spec.arity)
+        throw new ShapeError(`${name}: step ${i} (${step.op.name}) takes ${spec.arity} argument(s), got ${step.args.length}`);
       for (const a of step.args) {
         const ok = 'leaf' in a ? a.leaf >= 0 && a.leaf < inputs.length : a.step >= 0 && a.step < i;
         if (!ok) throw new ShapeError(`${name}: step ${i} refers to ${JSON.stringify(a)}, which does not exist`);
@@ -58,7 +59,16 @@ export const fusedElementwiseOp = defineOp<FusedElementwiseAttrs>({
     ].join('\n');
     const constants = Object.fromEntries(steps.map((step, i) => [`S_${i}`, elementwiseSpec(step.op)!.scalar?.(step.attrs) ?? 0]));
     const label = `fused(${stepNames(steps)})`;
-    return [elementwiseKernel(label, code, node.inputs.map((x) => x.shape), node.shape, 0, constants)];
+    return [
+      elementwiseKernel(
+        label,
+        code,
+        node.inputs.map((x) => x.shape),
+        node.shape,
+        0,
+        constants,
+      ),
+    ];
   },
   cpu(inputs, { steps }, out) {
     const values: CpuTensor[] = [];

@@ -21,7 +21,8 @@ export const logSoftmaxNllGradOp = defineOp({
   name: 'log_softmax_nll_grad',
   infer([logits, seed, labels]) {
     checkClassification('log_softmax_nll_grad', 'logits', logits!, labels!);
-    if (seed!.dtype !== 'f32' || seed!.shape.length !== 0) throw new ShapeError(`log_softmax_nll_grad: the loss gradient must be an f32 scalar, got ${seed!.dtype}${fmt(seed!.shape)}`);
+    if (seed!.dtype !== 'f32' || seed!.shape.length !== 0)
+      throw new ShapeError(`log_softmax_nll_grad: the loss gradient must be an f32 scalar, got ${seed!.dtype}${fmt(seed!.shape)}`);
     return { shape: logits!.shape, dtype: 'f32' };
   },
   lower(node) {

@@ -10,7 +10,6 @@ import { checkClassification, validLabel } from './nll-loss';
 
 const code = `${kernel}\n${rowStats}\n${mean}`;
 
-
 /** Row b of logits as m (the row's maximum) and log(sum(exp(x - m))): log_softmax = x - m - logSum. */
 export function rowLogSumExp(logits: CpuTensor, b: number): { max: number; logSum: number } {
   const classes = logits.shape[1]!;

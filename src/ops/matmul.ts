@@ -50,7 +50,8 @@ export const matmulOp = defineOp<MatmulAttrs>({
     if (k !== kb) {
       throw new ShapeError(`matmul: inner dimensions differ, ${fmt(a.shape)} x ${fmt(b.shape)}${transposition(attrs)} (${k} vs ${kb})`);
     }
-    if (bias && !isRowBias(bias, n)) throw new ShapeError(`matmul: bias must be f32 [${n}] or [1,${n}] (one per output column), got ${bias.dtype}${fmt(bias.shape)}`);
+    if (bias && !isRowBias(bias, n))
+      throw new ShapeError(`matmul: bias must be f32 [${n}] or [1,${n}] (one per output column), got ${bias.dtype}${fmt(bias.shape)}`);
     return { shape: [m, n], dtype: 'f32' };
   },
   lower(node, attrs): KernelCall[] {
@@ -63,7 +64,15 @@ export const matmulOp = defineOp<MatmulAttrs>({
       tunableCall(
         {
           label: ['matmul', hasBias ? 'bias' : '', attrs.relu ? 'relu' : ''].filter(Boolean).join('+'),
-          constants: { M: m, N: n, K: k, TRANS_A: attrs.transposeA ? 1 : 0, TRANS_B: attrs.transposeB ? 1 : 0, HAS_BIAS: hasBias ? 1 : 0, RELU: attrs.relu ? 1 : 0 },
+          constants: {
+            M: m,
+            N: n,
+            K: k,
+            TRANS_A: attrs.transposeA ? 1 : 0,
+            TRANS_B: attrs.transposeB ? 1 : 0,
+            HAS_BIAS: hasBias ? 1 : 0,
+            RELU: attrs.relu ? 1 : 0,
+          },
           // Without a bias, b is bound again at the bias slot (read-only both times) and never read.
           bindings: [{ input: 0 }, { input: 1 }, { output: true }, { input: hasBias ? 2 : 1 }],
         },

@@ -23,7 +23,8 @@ export const maxPool2dGradOp = defineOp<MaxPool2dGradAttrs>({
   infer([x, dy], attrs) {
     if (x!.dtype !== 'f32' || dy!.dtype !== 'f32') throw new ShapeError(`max_pool2d_grad: x and dy must be f32, got ${x!.dtype} and ${dy!.dtype}`);
     const expected = pool2dOutputShape('max_pool2d_grad', x!.shape, attrs);
-    if (!sameShape(dy!.shape, expected)) throw new ShapeError(`max_pool2d_grad: dy is ${fmt(dy!.shape)}, the pooled shape of x ${fmt(x!.shape)} is ${fmt(expected)}`);
+    if (!sameShape(dy!.shape, expected))
+      throw new ShapeError(`max_pool2d_grad: dy is ${fmt(dy!.shape)}, the pooled shape of x ${fmt(x!.shape)} is ${fmt(expected)}`);
     return { shape: x!.shape, dtype: 'f32' };
   },
   lower(node, attrs) {
@@ -32,14 +33,16 @@ export const maxPool2dGradOp = defineOp<MaxPool2dGradAttrs>({
     const constants = pool2dConstants(x.shape, dy.shape, attrs);
     const tiled = tilesExactly(constants);
     const invocations = tiled ? dy.size : x.size;
-    return [{
-      code,
-      entryPoint: tiled ? 'tiled' : 'main',
-      label: attrs.reluMask ? 'max_pool2d_grad+relu_grad' : 'max_pool2d_grad',
-      constants: { ...constants, TOTAL: invocations, RELU_MASK: attrs.reluMask ? 1 : 0, TILED: tiled ? 1 : 0 },
-      bindings: [{ input: 0 }, { input: 1 }, { output: true }],
-      workgroups: dispatch1d(invocations),
-    }];
+    return [
+      {
+        code,
+        entryPoint: tiled ? 'tiled' : 'main',
+        label: attrs.reluMask ? 'max_pool2d_grad+relu_grad' : 'max_pool2d_grad',
+        constants: { ...constants, TOTAL: invocations, RELU_MASK: attrs.reluMask ? 1 : 0, TILED: tiled ? 1 : 0 },
+        bindings: [{ input: 0 }, { input: 1 }, { output: true }],
+        workgroups: dispatch1d(invocations),
+      },
+    ];
   },
   // No gradient rule: second derivatives through pooling are not needed for training.
   cpu([x, dy], attrs) {

@@ -20,12 +20,14 @@ export const maxPool2dOp = defineOp<Pool2dAttrs>({
   },
   lower(node, attrs) {
     const constants = pool2dConstants(node.inputs[0]!.shape, node.shape, attrs);
-    return [{
-      code,
-      constants: { ...constants, TOTAL: node.size, TILED: tilesExactly(constants) ? 1 : 0 },
-      bindings: [{ input: 0 }, { output: true }],
-      workgroups: dispatch1d(node.size),
-    }];
+    return [
+      {
+        code,
+        constants: { ...constants, TOTAL: node.size, TILED: tilesExactly(constants) ? 1 : 0 },
+        bindings: [{ input: 0 }, { output: true }],
+        workgroups: dispatch1d(node.size),
+      },
+    ];
   },
   grad: ({ inputs: [x], attrs, dy }) => [maxPool2dGrad(x!, dy, attrs)],
   cpu([x], attrs, out) {

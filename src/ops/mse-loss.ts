@@ -9,6 +9,7 @@ import { sub } from './sub';
 
 export function mseLoss(pred: Tensor, target: Tensor): Tensor {
   if (!sameShape(pred.shape, target.shape)) throw new ShapeError(`mse_loss: prediction ${fmt(pred.shape)} and target ${fmt(target.shape)} differ`);
-  if (pred.dtype !== 'f32' || target.dtype !== 'f32') throw new ShapeError(`mse_loss: prediction and target must be f32, got ${pred.dtype} and ${target.dtype}`);
+  if (pred.dtype !== 'f32' || target.dtype !== 'f32')
+    throw new ShapeError(`mse_loss: prediction and target must be f32, got ${pred.dtype} and ${target.dtype}`);
   return mean(square(sub(pred, target)));
 }

@@ -35,14 +35,23 @@ export interface NllLossGradAttrs {
 export const nllLossGradOp = defineOp<NllLossGradAttrs>({
   name: 'nll_loss_grad',
   infer([dy, labels], { classes }) {
-    if (dy!.dtype !== 'f32' || dy!.shape.length !== 0) throw new ShapeError(`nll_loss_grad: the loss gradient must be an f32 scalar, got ${dy!.dtype}${fmt(dy!.shape)}`);
-    if (labels!.dtype !== 'i32' || labels!.shape.length !== 1) throw new ShapeError(`nll_loss_grad: labels must be an i32 vector, got ${labels!.dtype}${fmt(labels!.shape)}`);
+    if (dy!.dtype !== 'f32' || dy!.shape.length !== 0)
+      throw new ShapeError(`nll_loss_grad: the loss gradient must be an f32 scalar, got ${dy!.dtype}${fmt(dy!.shape)}`);
+    if (labels!.dtype !== 'i32' || labels!.shape.length !== 1)
+      throw new ShapeError(`nll_loss_grad: labels must be an i32 vector, got ${labels!.dtype}${fmt(labels!.shape)}`);
     if (!Number.isInteger(classes) || classes < 1) throw new ShapeError(`nll_loss_grad: classes must be a positive integer, got ${classes}`);
     return { shape: [labels!.shape[0]!, classes], dtype: 'f32' };
   },
   lower(node, { classes }) {
     const batch = node.shape[0]!;
-    return [{ code: gradCode, constants: { B: batch, C: classes }, bindings: [{ input: 0 }, { input: 1 }, { output: true }], workgroups: dispatch1d(batch * classes) }];
+    return [
+      {
+        code: gradCode,
+        constants: { B: batch, C: classes },
+        bindings: [{ input: 0 }, { input: 1 }, { output: true }],
+        workgroups: dispatch1d(batch * classes),
+      },
+    ];
   },
   cpu([dy, labels], { classes }, out) {
     const batch = labels!.data.length;

@@ -39,7 +39,14 @@ export const permuteOp = defineOp<PermuteAttrs>({
     node.shape.forEach((d, i) => (meta[i] = d));
     dims.forEach((d, i) => (meta[8 + i] = own[d]!));
     const n = sizeOf(node.shape);
-    return [{ code: source, constants: { N: n, RANK: Math.max(1, node.shape.length) }, bindings: [{ input: 0 }, { output: true }, { uniform: meta }], workgroups: dispatch1d(n) }];
+    return [
+      {
+        code: source,
+        constants: { N: n, RANK: Math.max(1, node.shape.length) },
+        bindings: [{ input: 0 }, { output: true }, { uniform: meta }],
+        workgroups: dispatch1d(n),
+      },
+    ];
   },
   grad: ({ attrs: { dims }, dy }) => {
     const inverse = new Array<number>(dims.length);

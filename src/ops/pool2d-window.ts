@@ -40,7 +40,9 @@ export function pool2dOutputShape(op: string, input: Shape, { kernel, stride, pa
   const oh = pooledSize(h, kernel[0], stride[0], padding[0], dilation[0]);
   const ow = pooledSize(w, kernel[1], stride[1], padding[1], dilation[1]);
   if (oh < 1 || ow < 1) {
-    throw new ShapeError(`${op}: input ${fmt(input)} is too small for kernel ${fmtPair(kernel)} with padding ${fmtPair(padding)} and dilation ${fmtPair(dilation)} (output would be ${oh}x${ow})`);
+    throw new ShapeError(
+      `${op}: input ${fmt(input)} is too small for kernel ${fmtPair(kernel)} with padding ${fmtPair(padding)} and dilation ${fmtPair(dilation)} (output would be ${oh}x${ow})`,
+    );
   }
   return [input[0]!, input[1]!, oh, ow];
 }
@@ -48,8 +50,18 @@ export function pool2dOutputShape(op: string, input: Shape, { kernel, stride, pa
 /** Override constants of shaders/pool_window.wgsl. */
 export function pool2dConstants(input: Shape, output: Shape, { kernel, stride, padding, dilation }: Pool2dAttrs): Record<string, number> {
   return {
-    H: input[2]!, W: input[3]!, OH: output[2]!, OW: output[3]!,
-    KH: kernel[0], KW: kernel[1], SH: stride[0], SW: stride[1], PH: padding[0], PW: padding[1], DH: dilation[0], DW: dilation[1],
+    H: input[2]!,
+    W: input[3]!,
+    OH: output[2]!,
+    OW: output[3]!,
+    KH: kernel[0],
+    KW: kernel[1],
+    SH: stride[0],
+    SW: stride[1],
+    PH: padding[0],
+    PW: padding[1],
+    DH: dilation[0],
+    DW: dilation[1],
   };
 }
 

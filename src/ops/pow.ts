@@ -15,9 +15,7 @@ export const powOp = defineElementwise<PowAttrs>({
   scalar: (attrs) => attrs.exponent,
   cpu: (a, _b, { exponent }) => Math.pow(a, exponent),
   // d(x^p)/dx = p * x^(p-1)
-  grad: ({ inputs: [x], attrs: { exponent }, dy }) => [
-    exponent === 1 ? dy : mul(dy, mul(exponent === 2 ? x! : pow(x!, exponent - 1), exponent)),
-  ],
+  grad: ({ inputs: [x], attrs: { exponent }, dy }) => [exponent === 1 ? dy : mul(dy, mul(exponent === 2 ? x! : pow(x!, exponent - 1), exponent))],
 });
 
 /** x raised to a fixed scalar exponent (x ** p). */

@@ -67,10 +67,16 @@ export function reduceAxes(op: OpDef<ReduceAttrs>, x: Tensor, axes: Axes, keepdi
     const merged = [...y.shape.slice(0, first), sizeOf(y.shape.slice(first, last + 1)), ...y.shape.slice(last + 1)];
     // reshape() returns its input when the shape is unchanged (a run of one axis).
     const reduced = x.graph.apply(op, [reshape(y, merged)], { axis: first, keepdims: true });
-    y = reshape(reduced, y.shape.map((d, i) => (i >= first && i <= last ? 1 : d)));
+    y = reshape(
+      reduced,
+      y.shape.map((d, i) => (i >= first && i <= last ? 1 : d)),
+    );
   }
   if (keepdims) return y;
-  return reshape(y, x.shape.filter((_, i) => !list.includes(i)));
+  return reshape(
+    y,
+    x.shape.filter((_, i) => !list.includes(i)),
+  );
 }
 
 /** Runs of consecutive axes [first, last], highest run first, so earlier axis numbers stay valid. */

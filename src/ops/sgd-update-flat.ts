@@ -24,7 +24,8 @@ export const sgdUpdateFlatOp = defineOp<SgdFlatAttrs>({
   effect: true,
   infer(inputs, { count, layout }) {
     const momentum = inputs.length === 3 * count + 1;
-    if (count < 1 || (!momentum && inputs.length !== 2 * count + 1)) throw new ShapeError(`sgd_update_flat: ${inputs.length} inputs do not fit ${count} parameters`);
+    if (count < 1 || (!momentum && inputs.length !== 2 * count + 1))
+      throw new ShapeError(`sgd_update_flat: ${inputs.length} inputs do not fit ${count} parameters`);
     if (layout.offsets.length !== count) throw new ShapeError(`sgd_update_flat: the layout has ${layout.offsets.length} members for ${count} parameters`);
     for (let i = 0; i < count; i++) {
       const p = inputs[i]!;

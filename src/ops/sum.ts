@@ -4,9 +4,7 @@ import { broadcastTo } from './broadcast-to';
 import { defineReduce, reduceAxes, reducedShape, type Axes } from './reduce';
 import { reshape } from './reshape';
 
-export const sumOp = defineReduce('sum', ({ inputs: [x], attrs: { axis }, dy }) => [
-  broadcastTo(reshape(dy, reducedShape(x!.shape, axis, true)), x!.shape),
-]);
+export const sumOp = defineReduce('sum', ({ inputs: [x], attrs: { axis }, dy }) => [broadcastTo(reshape(dy, reducedShape(x!.shape, axis, true)), x!.shape)]);
 
 /** Sum over `axes` (all when omitted), as torch.sum. */
 export const sum = (x: Tensor, axes?: Axes, keepdims = false): Tensor => reduceAxes(sumOp, x, axes, keepdims);

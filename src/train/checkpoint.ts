@@ -77,7 +77,8 @@ export function encodeSafetensors(tensors: readonly NamedTensor[], metadata: Rec
   for (const t of tensors) {
     if (t.name === '' || t.name === METADATA_KEY) throw new CheckpointError(`safetensors: '${t.name}' is not a valid tensor name`);
     if (t.name in header) throw new CheckpointError(`safetensors: tensor ${t.name} is listed twice`);
-    if (!t.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new CheckpointError(`safetensors: tensor ${t.name} has an invalid shape ${fmt(t.shape)}`);
+    if (!t.shape.every((d) => Number.isSafeInteger(d) && d >= 0))
+      throw new CheckpointError(`safetensors: tensor ${t.name} has an invalid shape ${fmt(t.shape)}`);
     if (!holdsDtype(t.data, t.dtype)) {
       throw new CheckpointError(`safetensors: tensor ${t.name} has dtype ${t.dtype} but its data is a ${t.data.constructor.name}`);
     }

@@ -89,7 +89,8 @@ export class Predictor {
     const graph = new Graph();
     const x = graph.input('x', [batch, ...featureShape]);
     const out = this.model.forward(x, { training: false });
-    if (out.shape[0] !== batch) throw new RangeError(`predict: the model's output ${fmt(out.shape)} does not keep the batch of ${batch} in its first dimension`);
+    if (out.shape[0] !== batch)
+      throw new RangeError(`predict: the model's output ${fmt(out.shape)} does not keep the batch of ${batch} in its first dimension`);
     return { graph, output: kind === 'classes' ? argmax(out, out.rank - 1) : out };
   }
 
@@ -106,7 +107,10 @@ export class Predictor {
     let compiled = this.programs.get(key);
     if (!compiled) {
       const { graph, output } = this.graph(kind, featureShape, batch);
-      compiled = Program.compile(this.device, graph, { outputs: [output], label: `predict[${batch}]` }).then((program) => ({ program, output: output as Tensor<'f32'> }));
+      compiled = Program.compile(this.device, graph, { outputs: [output], label: `predict[${batch}]` }).then((program) => ({
+        program,
+        output: output as Tensor<'f32'>,
+      }));
       this.programs.set(key, compiled);
     }
     return compiled;
@@ -125,7 +129,8 @@ function examplesOf(x: PredictInput, options: PredictOptions): { rows: Float32Ar
   const featureShape = options.featureShape ?? (shape ? shape.slice(1) : null);
   if (featureShape === null) throw new RangeError('predict: featureShape is needed for flat input (the shape of one example, e.g. [1, 28, 28])');
   const rowSize = sizeOf(featureShape);
-  if (values.length === 0 || values.length % rowSize !== 0) throw new RangeError(`predict: ${values.length} values do not divide into examples of shape ${fmt(featureShape)}`);
+  if (values.length === 0 || values.length % rowSize !== 0)
+    throw new RangeError(`predict: ${values.length} values do not divide into examples of shape ${fmt(featureShape)}`);
   const scale = options.scale ?? 1;
   const shift = options.shift ?? 0;
   const rows = toFloat32('predict input', values);

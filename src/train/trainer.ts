@@ -109,7 +109,10 @@ export class Trainer {
     let program = forData.get(key);
     if (!program) {
       const { graph, accuracy } = this.buildGraph(mode, data, batch);
-      program = Program.compile(this.device, graph, { label: `${mode}[${batch}]`, ...(this.config.fusion !== undefined ? { fusion: this.config.fusion } : {}) }).then((compiled) => {
+      program = Program.compile(this.device, graph, {
+        label: `${mode}[${batch}]`,
+        ...(this.config.fusion !== undefined ? { fusion: this.config.fusion } : {}),
+      }).then((compiled) => {
         if (accuracy) this.accuracyMeasured.add(compiled);
         return compiled;
       });
@@ -179,7 +182,7 @@ export class Trainer {
       // The running sums are copied out in the submit of the steps they follow: a report or the
       // epoch's end costs a map, never a submit of its own.
       let sums: Promise<HostArray> | null = null;
-      for (let step = 0; step < full; ) {
+      for (let step = 0; step < full;) {
         const steps = Math.min(reportEvery, full - step);
         step += steps;
         const report = options.onProgress !== undefined && step < full;
@@ -191,7 +194,14 @@ export class Trainer {
         if (report) {
           const [lossSum] = await sums;
           const seen = step * batch;
-          options.onProgress!({ epoch: e, epochs, seen, total: examples, loss: lossSum! / seen, examplesPerSecond: seen / ((performance.now() - started) / 1000) });
+          options.onProgress!({
+            epoch: e,
+            epochs,
+            seen,
+            total: examples,
+            loss: lossSum! / seen,
+            examplesPerSecond: seen / ((performance.now() - started) / 1000),
+          });
         }
       }
       if (trainTail) sums = trainTail.runAndRead(this.sums);

@@ -39,7 +39,12 @@ export function browserAvailable(): boolean {
 export async function launchDemoBrowser(): Promise<DemoBrowser> {
   const server = await startDemoServer({ port: 0 });
   const profile = mkdtempSync(join(tmpdir(), 'kiln-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 1000 } });
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1280, height: 1000 },
+  });
   mkdirSync(SCREENSHOTS, { recursive: true });
   const errors = new Map<Page, string[]>();
   return {

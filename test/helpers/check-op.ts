@@ -15,14 +15,25 @@ export interface InputSpec {
 
 function makeInputs(g: Graph, specs: readonly InputSpec[], seed: number) {
   return specs.map((spec, i) => {
-    const data = spec.data ?? randomArray(spec.shape.reduce((a, b) => a * b, 1), seed + 17 * i, spec.lo ?? -1, spec.hi ?? 1);
+    const data =
+      spec.data ??
+      randomArray(
+        spec.shape.reduce((a, b) => a * b, 1),
+        seed + 17 * i,
+        spec.lo ?? -1,
+        spec.hi ?? 1,
+      );
     const tensor = g.input(`x${i}`, spec.shape, spec.dtype ?? (data instanceof Int32Array ? 'i32' : 'f32'));
     return { tensor, data };
   });
 }
 
 /** Builds `f` over the inputs, runs it on the GPU and compares with the CPU reference. */
-export async function checkForward(f: (g: Graph, ...xs: Tensor[]) => Tensor, specs: readonly InputSpec[], options: { seed?: number; rtol?: number; atol?: number; label?: string } = {}): Promise<void> {
+export async function checkForward(
+  f: (g: Graph, ...xs: Tensor[]) => Tensor,
+  specs: readonly InputSpec[],
+  options: { seed?: number; rtol?: number; atol?: number; label?: string } = {},
+): Promise<void> {
   const device = await testDevice();
   const g = new Graph();
   const inputs = makeInputs(g, specs, options.seed ?? 1);
@@ -51,7 +62,10 @@ export async function checkGradient(
   const weights = g.constant(randomArray(out.size, 99), out.shape, 'w');
   const loss = g.sum(g.mul(out, weights));
   const differentiated = inputs.filter((_, i) => !(options.constant ?? []).includes(i) && specs[i]!.dtype !== 'i32');
-  const grads = g.grad(loss, differentiated.map((x) => x.tensor));
+  const grads = g.grad(
+    loss,
+    differentiated.map((x) => x.tensor),
+  );
   const program = await Program.compile(device, g, { outputs: grads });
   program.run(Object.fromEntries(inputs.map((x) => [x.tensor.name, x.data])));
 

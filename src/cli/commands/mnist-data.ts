@@ -35,7 +35,8 @@ export async function loadMnist<S extends Split>(options: ParsedOptions, splits:
   const loaded = await Promise.all(
     splits.map(async (split) => {
       const files = await readIdxSplit(dir, split).catch((e: Error) => {
-        const hint = kind === 'fashion' ? "Fashion-MNIST is in Debian's package dataset-fashion-mnist" : 'kiln data mnist --download DIR fetches the official files';
+        const hint =
+          kind === 'fashion' ? "Fashion-MNIST is in Debian's package dataset-fashion-mnist" : 'kiln data mnist --download DIR fetches the official files';
         throw new Error(`${e.message}\n  (${hint}; --data DIR points elsewhere)`);
       });
       const data = await mnistDataset(`${kind}-${split}`, files.images, files.labels);

@@ -56,7 +56,9 @@ export function report(profile: ProgramProfile, batch: number, modelFlops: numbe
   } else if (profile.timed) {
     lines.push(...kernelTable(profile.kernels));
     stepMs = profile.gpuStepMs;
-    lines.push(`step: ${profile.gpuStepMs.toFixed(3)} ms in kernels, each timed alone on the CPU (${profile.submitMs.toFixed(3)} ms of an empty submit taken off each)`);
+    lines.push(
+      `step: ${profile.gpuStepMs.toFixed(3)} ms in kernels, each timed alone on the CPU (${profile.submitMs.toFixed(3)} ms of an empty submit taken off each)`,
+    );
   } else {
     lines.push(`no per-kernel times: ${profile.reason}.`);
     stepMs = profile.wallStepMs;
@@ -80,7 +82,10 @@ function kernelTable(kernels: readonly KernelTiming[]): string[] {
     );
   }
   const total = kernels.reduce((sum, k) => sum + k.micros, 0);
-  lines.push('-'.repeat(header.length), `${''.padStart(3)}  ${'total'.padEnd(22)} ${''.padEnd(24)} ${''.padEnd(20)} ${total.toFixed(1).padStart(10)} ${'100.0'.padStart(6)}%`);
+  lines.push(
+    '-'.repeat(header.length),
+    `${''.padStart(3)}  ${'total'.padEnd(22)} ${''.padEnd(24)} ${''.padEnd(20)} ${total.toFixed(1).padStart(10)} ${'100.0'.padStart(6)}%`,
+  );
   return lines;
 }
 

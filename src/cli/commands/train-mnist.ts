@@ -16,12 +16,15 @@ export async function trainMnistCommand(device: Device, options: ParsedOptions):
   manualSeed(seed);
   const { model, trainer } = setupMnist(device, { lr: Number(options['lr']), momentum: Number(options['momentum']), batchSize, seed, net: widths });
   console.log(
-    `${label} CNN (conv ${widths.conv1}, conv ${widths.conv2}, fc ${widths.hidden}) on ${device.adapter.backend + (device.adapter.description ? ` (${device.adapter.description})` : "")}: ${train.count} training and ${test.count} test images, ` +
+    `${label} CNN (conv ${widths.conv1}, conv ${widths.conv2}, fc ${widths.hidden}) on ${device.adapter.backend + (device.adapter.description ? ` (${device.adapter.description})` : '')}: ${train.count} training and ${test.count} test images, ` +
       `SGD lr ${options['lr']} momentum ${options['momentum']}, batch ${batchSize}, seed ${seed}`,
   );
   const batch = Math.min(batchSize, train.count);
   if (device.adapter.backend === 'llvmpipe' && !trainer.fits('train', train, batch)) {
-    throw new AdapterFallback('swiftshader', `a training step at batch ${batch} has a tensor larger than llvmpipe's ${device.limits['maxStorageBufferBindingSize']}-byte binding limit`);
+    throw new AdapterFallback(
+      'swiftshader',
+      `a training step at batch ${batch} has a tensor larger than llvmpipe's ${device.limits['maxStorageBufferBindingSize']}-byte binding limit`,
+    );
   }
   const started = performance.now();
   const compiled = await trainer.program('train', train, batch);
@@ -38,7 +41,9 @@ export async function trainMnistCommand(device: Device, options: ParsedOptions):
   for (let epoch = 1; epoch <= epochs; epoch++) {
     const [result] = await trainer.fit(train, { epochs: 1, onProgress: (p) => bar.update({ ...p, epoch, epochs }) });
     const rate = train.count / result!.seconds;
-    console.log(`epoch ${epoch}: train loss ${result!.loss.toFixed(4)}, ${result!.seconds.toFixed(1)} s, ${rate.toFixed(1)} images/s (${((rate * flops) / 1e9).toFixed(2)} GFLOP/s)`);
+    console.log(
+      `epoch ${epoch}: train loss ${result!.loss.toFixed(4)}, ${result!.seconds.toFixed(1)} s, ${rate.toFixed(1)} images/s (${((rate * flops) / 1e9).toFixed(2)} GFLOP/s)`,
+    );
     const evaluation = await trainer.evaluate(test, { batchSize: 1000 });
     console.log(testLine(evaluation.loss, evaluation.accuracy!, test.count));
   }

@@ -16,7 +16,9 @@ export async function trainSoftmaxCommand(device: Device, options: ParsedOptions
   let train = await imageDataset('fashion-train', files.trainImages, files.trainLabels);
   const test = await imageDataset('fashion-test', files.testImages, files.testLabels);
   if (options['limit'] !== undefined) train = train.take(Number(options['limit']));
-  console.log(`softmax regression on Fashion-MNIST: ${train.count} training and ${test.count} test images; flatten 784 -> 10, cross-entropy, SGD lr ${options['lr'] ?? 0.1}, batch ${batchSize}`);
+  console.log(
+    `softmax regression on Fashion-MNIST: ${train.count} training and ${test.count} test images; flatten 784 -> 10, cross-entropy, SGD lr ${options['lr'] ?? 0.1}, batch ${batchSize}`,
+  );
   const { trainer } = setupSoftmax(device, { lr: Number(options['lr'] ?? 0.1), batchSize, seed: Number(options['seed'] ?? 0) });
   const bar = new ProgressBar('train', 'images');
   for (let epoch = 1; epoch <= epochs; epoch++) {

@@ -37,7 +37,10 @@ export const matmulBias: FusionRule = {
   apply(node, ctx) {
     if (node.op !== addOp) return null;
     const [x, y] = node.inputs as [Tensor, Tensor];
-    for (const [product, bias] of [[x, y], [y, x]] as const) {
+    for (const [product, bias] of [
+      [x, y],
+      [y, x],
+    ] as const) {
       const mm = soleProduct(product, matmulOp, ctx);
       if (!mm || mm.inputs.length !== 2 || (mm.attrs as MatmulAttrs).relu) continue;
       if (!isRowBias(bias, mm.shape[1]!)) continue;

@@ -53,7 +53,10 @@ export function flattenSgdUpdates(schedule: readonly Tensor[], limits: FlatSgdLi
   if (pinned.size !== roots.length || roots.some((r, i) => r.kind !== 'op' || r.isEffect || r.byteLength !== grads[i]!.byteLength)) return null;
   if (roots.some((r) => r.inputs.some((x) => pinned.has(storageRoot(x))))) return null;
 
-  const layout = packLayout(params.map((p) => p.byteLength), limits.alignment);
+  const layout = packLayout(
+    params.map((p) => p.byteLength),
+    limits.alignment,
+  );
   if (layout.bytes > limits.maxBindingBytes) return null;
   const attrs: SgdFlatAttrs = { nesterov, count: updates.length, layout };
   const node = detachedNode(sgdUpdateFlatOp, [...params, ...grads, hyper, ...velocities], attrs, 'sgd_update_flat');

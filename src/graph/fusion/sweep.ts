@@ -43,7 +43,7 @@ export function sweep(schedule: readonly Tensor[], outputs: readonly Tensor[], r
     let current = node;
     const inputs = node.inputs.map(ctx.current);
     if (inputs.some((x, i) => x !== node.inputs[i])) current = detachedNode(node.op!, inputs, node.attrs, node.name);
-    for (let changed = true; changed; ) {
+    for (let changed = true; changed;) {
       changed = false;
       for (const rule of rules) {
         const replacement = rule.apply(current, ctx);

@@ -21,18 +21,26 @@ export class Conv2d extends Module {
 
   constructor(inChannels: number, outChannels: number, kernelSize: number | Pair, options: Conv2dLayerOptions = {}) {
     super();
-    for (const [what, n] of [['inChannels', inChannels], ['outChannels', outChannels]] as const) {
+    for (const [what, n] of [
+      ['inChannels', inChannels],
+      ['outChannels', outChannels],
+    ] as const) {
       if (!Number.isInteger(n) || n < 1) throw new RangeError(`conv2d: ${what} must be a positive integer, got ${n}`);
     }
     const kernel: Pair = typeof kernelSize === 'number' ? [kernelSize, kernelSize] : kernelSize;
-    if (kernel.length !== 2 || !kernel.every((k) => Number.isInteger(k) && k >= 1)) throw new RangeError(`conv2d: kernelSize must be a positive integer or a pair of them, got ${JSON.stringify(kernelSize)}`);
+    if (kernel.length !== 2 || !kernel.every((k) => Number.isInteger(k) && k >= 1))
+      throw new RangeError(`conv2d: kernelSize must be a positive integer or a pair of them, got ${JSON.stringify(kernelSize)}`);
     this.inChannels = inChannels;
     this.outChannels = outChannels;
     this.kernelSize = [kernel[0], kernel[1]];
     this.attrs = convAttrs('conv2d', options);
     const fanIn = inChannels * kernel[0] * kernel[1];
-    this.weight = new Variable('weight', [outChannels, inChannels, kernel[0], kernel[1]], 'f32', { trainable: true, data: kaimingUniformDefault(outChannels * fanIn, fanIn) });
-    this.bias = options.bias === false ? null : new Variable('bias', [outChannels], 'f32', { trainable: true, data: kaimingUniformDefault(outChannels, fanIn) });
+    this.weight = new Variable('weight', [outChannels, inChannels, kernel[0], kernel[1]], 'f32', {
+      trainable: true,
+      data: kaimingUniformDefault(outChannels * fanIn, fanIn),
+    });
+    this.bias =
+      options.bias === false ? null : new Variable('bias', [outChannels], 'f32', { trainable: true, data: kaimingUniformDefault(outChannels, fanIn) });
   }
 
   forward(x: Tensor, _ctx: ForwardContext): Tensor {

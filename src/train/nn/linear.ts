@@ -16,13 +16,20 @@ export class Linear extends Module {
 
   constructor(inFeatures: number, outFeatures: number, options: { bias?: boolean } = {}) {
     super();
-    for (const [what, n] of [['inFeatures', inFeatures], ['outFeatures', outFeatures]] as const) {
+    for (const [what, n] of [
+      ['inFeatures', inFeatures],
+      ['outFeatures', outFeatures],
+    ] as const) {
       if (!Number.isInteger(n) || n < 1) throw new RangeError(`linear: ${what} must be a positive integer, got ${n}`);
     }
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;
-    this.weight = new Variable('weight', [outFeatures, inFeatures], 'f32', { trainable: true, data: kaimingUniformDefault(outFeatures * inFeatures, inFeatures) });
-    this.bias = options.bias === false ? null : new Variable('bias', [outFeatures], 'f32', { trainable: true, data: kaimingUniformDefault(outFeatures, inFeatures) });
+    this.weight = new Variable('weight', [outFeatures, inFeatures], 'f32', {
+      trainable: true,
+      data: kaimingUniformDefault(outFeatures * inFeatures, inFeatures),
+    });
+    this.bias =
+      options.bias === false ? null : new Variable('bias', [outFeatures], 'f32', { trainable: true, data: kaimingUniformDefault(outFeatures, inFeatures) });
   }
 
   forward(x: Tensor, _ctx: ForwardContext): Tensor {

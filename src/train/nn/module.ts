@@ -39,7 +39,8 @@ export abstract class Module {
   children(): [string, Module][] {
     return Object.entries(this).flatMap(([name, value]): [string, Module][] => {
       if (value instanceof Module) return [[name, value]];
-      if (Array.isArray(value) && value.length > 0 && value.every((m) => m instanceof Module)) return value.map((m: Module, i): [string, Module] => [`${name}.${i}`, m]);
+      if (Array.isArray(value) && value.length > 0 && value.every((m) => m instanceof Module))
+        return value.map((m: Module, i): [string, Module] => [`${name}.${i}`, m]);
       return [];
     });
   }
