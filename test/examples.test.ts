@@ -98,7 +98,7 @@ describe('examples', function () {
     const dir = mkdtempSync(join(tmpdir(), 'kiln-example-save-'));
     try {
       const out = runExample('09-save-load', {}, [dir]);
-      expect(out).to.match(/fc1\.weight, fc1\.bias, fc2\.weight, fc2\.bias; the loaded model predicts the same/);
+      expect(out).to.match(/\(fc1\.weight, fc1\.bias, fc2\.weight, fc2\.bias\); the loaded model predicts the same/);
       expect(existsSync(join(dir, 'points.safetensors'))).to.equal(true);
     } finally {
       rmSync(dir, { recursive: true, force: true });

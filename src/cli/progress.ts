@@ -44,11 +44,16 @@ export function progressLine(label: string, unit: string, p: Progress, elapsedSe
   const left = p.seen > 0 && p.seen < p.total ? ((p.total - p.seen) * elapsedSeconds) / p.seen : 0;
   const time = p.seen >= p.total ? formatDuration(elapsedSeconds) : `${formatDuration(elapsedSeconds)}<${formatDuration(left)}`;
   const head = `${label} epoch ${p.epoch}/${p.epochs}`;
-  const tail = `${String(p.seen).padStart(String(p.total).length)}/${p.total} loss ${p.loss.toFixed(4)} ${formatRate(p.examplesPerSecond)} ${unit}/s ${time}`;
+  const count = `${String(p.seen).padStart(String(p.total).length)}/${p.total} loss ${p.loss.toFixed(4)}`;
+  const tail = `${count} ${formatRate(p.examplesPerSecond)} ${unit}/s ${time}`;
   const room = width === null ? 30 : Math.min(30, width - 1 - head.length - tail.length - 4);
-  if (room < 5) return `${head} ${tail}`.slice(0, width === null ? undefined : width - 1);
-  const filled = Math.round((p.seen / p.total) * room);
-  return `${head} [${'#'.repeat(filled)}${'.'.repeat(room - filled)}] ${tail}`;
+  if (room >= 5) {
+    const filled = Math.round((p.seen / p.total) * room);
+    return `${head} [${'#'.repeat(filled)}${'.'.repeat(room - filled)}] ${tail}`;
+  }
+  // Too narrow for a bar: drop it, then the rate; the count, the loss and the times stay longest.
+  const max = (width ?? Infinity) - 1;
+  return [`${head} ${tail}`, `${head} ${count} ${time}`, `${count} ${time}`].find((line) => line.length <= max) ?? `${count} ${time}`.slice(0, max);
 }
 
 /** m:ss, or h:mm:ss from an hour up. */
