@@ -10,7 +10,7 @@ import { fmt, sizeOf, type Shape } from '../graph/shape';
 import type { Tensor } from '../graph/tensor';
 import { argmax } from '../ops/argmax';
 import { Dataset } from './data/dataset';
-import { flatten, toFloat32, type NumericData } from './data/host-arrays';
+import { flattenNumbers, toFloat32, type NumericData } from './data/host-arrays';
 import type { Module } from './nn/module';
 
 /** Examples to predict: a Dataset, or numbers (typed arrays, number[], nested arrays). */
@@ -124,7 +124,7 @@ function examplesOf(x: PredictInput, options: PredictOptions): { rows: Float32Ar
     const rows = Float32Array.from(x.features, (v) => v * scale + shift);
     return { rows, featureShape: x.featureShape, count: x.count };
   }
-  const { values, shape } = flatten('predict input', x);
+  const { values, shape } = flattenNumbers('predict input', x);
   // Nested input: its first dimension counts examples.
   const featureShape = options.featureShape ?? (shape ? shape.slice(1) : null);
   if (featureShape === null) throw new RangeError('predict: featureShape is needed for flat input (the shape of one example, e.g. [1, 28, 28])');

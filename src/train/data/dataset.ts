@@ -3,7 +3,7 @@
 import { fmt, sizeOf, type Shape } from '../../graph/shape';
 import { Variable } from '../../graph/variable';
 import { RandomStream, STREAM } from '../../random/philox';
-import { flatten, toFloat32, toInt32, type NumericData } from './host-arrays';
+import { flattenNumbers, toFloat32, toInt32, type NumericData } from './host-arrays';
 import { gatherRows } from './preprocess';
 
 export interface DatasetSpec {
@@ -168,14 +168,14 @@ export class Dataset {
 function normalizeSpec(spec: DatasetSpec): StoredSpec {
   const { name } = spec;
   if (typeof name !== 'string' || name === '') throw new TypeError('Dataset: a name is needed (it names the dataset in errors)');
-  const f = flatten(`${name} features`, spec.features);
+  const f = flattenNumbers(`${name} features`, spec.features);
   const featureShape = spec.featureShape ?? f.shape?.slice(1) ?? null;
   if (featureShape === null) throw new RangeError(`${name}: featureShape is needed for flat features (the shape of one example, e.g. [1, 28, 28])`);
   if (f.shape && sizeOf(f.shape.slice(1)) !== sizeOf(featureShape)) {
     throw new RangeError(`${name}: features have rows of shape ${fmt(f.shape.slice(1))}, featureShape says ${fmt(featureShape)}`);
   }
   const features = spec.features instanceof Uint8Array ? spec.features : toFloat32(`${name} features`, f.values);
-  const t = flatten(`${name} targets`, spec.targets);
+  const t = flattenNumbers(`${name} targets`, spec.targets);
   const labels = spec.targets instanceof Int32Array || spec.classes !== undefined;
   const targetShape = spec.targetShape ?? (labels ? [] : (t.shape?.slice(1) ?? [1]));
   const targets = labels ? toInt32(`${name} targets`, t.values) : toFloat32(`${name} targets`, t.values);

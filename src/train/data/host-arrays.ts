@@ -35,7 +35,7 @@ function checkRectangular(what: string, data: NestedNumbers, shape: Shape, depth
 }
 
 /** The values in row-major order, with the shape a nested array had (null for flat input). */
-export function flatten(what: string, data: NumericData): { values: ArrayLike<number>; shape: Shape | null } {
+export function flattenNumbers(what: string, data: NumericData): { values: ArrayLike<number>; shape: Shape | null } {
   if (!Array.isArray(data)) return { values: data as ArrayLike<number>, shape: null };
   const nested = data as readonly NestedNumbers[];
   const shape = nestedShape(what, nested);
