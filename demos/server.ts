@@ -2,7 +2,7 @@
 // Fashion-MNIST (/data/fashion-mnist/), on 127.0.0.1 only. `npm run demo` builds the pages and runs
 // it; tests start it on port 0 through startDemoServer().
 import { createReadStream, existsSync, statSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 
 const TYPES: Record<string, string> = {
@@ -52,6 +52,35 @@ function resolveFile(urlPath: string, table: [string, string][]): string | null 
   return null;
 }
 
+function respond(req: IncomingMessage, res: ServerResponse, table: [string, string][]): void {
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.writeHead(405, { 'content-type': 'text/plain', allow: 'GET, HEAD' }).end(`method ${req.method ?? '?'} not allowed\n`);
+    return;
+  }
+  let path: string;
+  let file: string | null;
+  try {
+    path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    file = resolveFile(path, table);
+  } catch {
+    // A malformed URL or percent escape (/%zz, /index.html%).
+    res.writeHead(400, { 'content-type': 'text/plain' }).end('bad request: malformed URL\n');
+    return;
+  }
+  if (!file) {
+    res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: ${path}\n`);
+    return;
+  }
+  res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+  if (req.method === 'HEAD') {
+    res.end();
+    return;
+  }
+  createReadStream(file)
+    .on('error', () => res.destroy())
+    .pipe(res);
+}
+
 export function startDemoServer(options: DemoServerOptions = {}): Promise<DemoServer> {
   const root = resolve(options.root ?? process.cwd());
   const table = mounts(root, options.fashionDir ?? '/usr/share/datasets/fashion-mnist');
@@ -59,15 +88,18 @@ export function startDemoServer(options: DemoServerOptions = {}): Promise<DemoSe
     return Promise.reject(new Error(`${join(root, 'dist', 'demos')} has no built pages: run npm run build:demos first`));
   }
   const server = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    const file = req.method === 'GET' || req.method === 'HEAD' ? resolveFile(path, table) : null;
-    if (!file) {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: ${path}\n`);
-      return;
+    // Every request gets an answer, whatever its method, path or size, and none can stop the server.
+    try {
+      respond(req, res, table);
+    } catch (error) {
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end(`internal error: ${(error as Error).message}\n`);
     }
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
-    if (req.method === 'HEAD') res.end();
-    else createReadStream(file).pipe(res);
+  });
+  // A client that sends garbage (not HTTP at all) gets a 400 from Node and its socket closed.
+  server.on('clientError', (_error, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+    else socket.destroy();
   });
   return new Promise((ok, fail) => {
     server.once('error', fail);
