@@ -282,3 +282,44 @@ describe('checkpoints of a module', function () {
     });
   });
 });
+
+describe('checkpoint bytes as any view', () => {
+  // A small Buffer is a view into Node's shared pool: a slice() of it is a view too, not a copy.
+  const tensors: NamedTensor[] = [
+    { name: 'a', dtype: 'f32', shape: [2], data: Float32Array.of(1.5, -2) },
+    { name: 'b', dtype: 'i32', shape: [3], data: Int32Array.of(7, 8, 9) },
+  ];
+  const file = encodeSafetensors(tensors);
+
+  it('a Node Buffer, a Uint8Array at an odd offset into a larger buffer and a DataView decode to the same tensors', () => {
+    const buffer = Buffer.from(file);
+    expect(buffer.byteOffset + buffer.byteLength).to.be.below(buffer.buffer.byteLength); // really a pool view
+    const big = new Uint8Array(file.length + 11);
+    big.set(file, 5);
+    const odd = big.subarray(5, 5 + file.length);
+    const dataView = new DataView(big.buffer, 5, file.length);
+    for (const [what, bytes] of [
+      ['Buffer', buffer],
+      ['Uint8Array view', odd],
+      ['DataView', dataView],
+      ['ArrayBuffer', file.slice().buffer],
+    ] as const) {
+      const decoded = decodeSafetensors(bytes, what).tensors;
+      expect(
+        decoded.map((t) => [t.name, Array.from(t.data)]),
+        what,
+      ).to.deep.equal([
+        ['a', [1.5, -2]],
+        ['b', [7, 8, 9]],
+      ]);
+    }
+  });
+
+  it('loadCheckpoint takes a Buffer (what readFileSync returns)', async () => {
+    const model = nn.linear(3, 2);
+    const saved = await saveCheckpoint(model);
+    const restored = nn.linear(3, 2);
+    loadCheckpoint(restored, Buffer.from(saved), 'buffer.safetensors');
+    expect(Array.from(await restored.weight.read())).to.deep.equal(Array.from(await model.weight.read()));
+  });
+});

@@ -56,7 +56,10 @@ function swapWords(bytes: Uint8Array): void {
 
 /** A fresh, aligned typed array holding the file's bytes [begin, end). */
 function hostArrayFrom(dtype: DType, bytes: Uint8Array): HostArray {
-  const copy = bytes.slice(); // slice() copies into a new buffer, so 4-byte views are aligned
+  // A copy into a buffer of its own, so 4-byte views are aligned and span only these bytes (a Node
+  // Buffer's slice() is a view into its whole pool, not a copy).
+  const copy = new Uint8Array(bytes.byteLength);
+  copy.set(bytes);
   if (dtype === 'u8') return copy;
   if (!LITTLE_ENDIAN_HOST) swapWords(copy);
   return dtype === 'f32' ? new Float32Array(copy.buffer) : new Int32Array(copy.buffer);
@@ -143,8 +146,17 @@ function parseMetadata(fail: (message: string) => never, value: unknown): Record
   return { ...(value as Record<string, string>) };
 }
 
+/** The bytes of a file's contents as given: any view (a Node Buffer, a Uint8Array into a larger buffer, a DataView) or a whole ArrayBuffer. */
+export type FileBytes = ArrayBufferView | ArrayBuffer;
+
+/** The bytes a view covers, honouring its byteOffset and byteLength. */
+export function viewBytes(data: FileBytes): Uint8Array {
+  return data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
 /** Parses a safetensors file; every error names `source` (the file) and, where it applies, the tensor. */
-export function decodeSafetensors(bytes: Uint8Array, source: string): DecodedSafetensors {
+export function decodeSafetensors(file: FileBytes, source: string): DecodedSafetensors {
+  const bytes = viewBytes(file);
   const fail: (message: string) => never = (message) => {
     throw new CheckpointError(`checkpoint ${source}: ${message}`);
   };
@@ -203,7 +215,7 @@ function nameList(names: string[]): string {
  * Loads a checkpoint into the module's parameters: all or nothing. Every check (names, shapes,
  * dtypes, finite values) runs before the first assignment, so a bad file leaves the model unchanged.
  */
-export function loadCheckpoint(module: Module, bytes: Uint8Array, source: string): void {
+export function loadCheckpoint(module: Module, bytes: FileBytes, source: string): void {
   const fail: (message: string) => never = (message) => {
     throw new CheckpointError(`checkpoint ${source}: ${message}`);
   };
