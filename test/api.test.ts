@@ -281,3 +281,46 @@ describe('data helpers', () => {
     expect(Array.from(data.permutation(5, 1)).sort()).to.deep.equal([0, 1, 2, 3, 4]);
   });
 });
+
+describe('divergence', function () {
+  this.timeout(300_000);
+  const line = () =>
+    new Dataset({
+      name: 'line',
+      features: Float32Array.from({ length: 11 }, (_, i) => i + 1),
+      featureShape: [1],
+      targets: Float32Array.from({ length: 11 }, (_, i) => 2 * (i + 1) + 3),
+    });
+
+  it('fit stops at the first report whose loss is not finite, after warning once that it grew 1000x', async () => {
+    manualSeed(0);
+    const device = await testDevice();
+    const trainer = compile(device, { model: nn.linear(1, 1), loss: loss.mse, optimizer: optim.sgd({ lr: 1 }), batchSize: 1 });
+    const warnings: string[] = [];
+    const seen: number[] = [];
+    const error = await trainer
+      .fit(line(), { epochs: 20, shuffle: false, reportEvery: 1, onProgress: (p) => seen.push(p.seen), onWarning: (m) => warnings.push(m) })
+      .then(
+        () => null,
+        (e: Error) => e,
+      );
+    expect(error?.message, error?.message).to.match(
+      /^training diverged: the loss of epoch \d+ is (NaN|Infinity) after (\d+) examples \(try a smaller learning rate\)$/,
+    );
+    expect(Number(/after (\d+) examples/.exec(error!.message)![1])).to.be.below(11); // at a report, before the epoch's end (11 steps)
+    expect(warnings).to.have.length(1);
+    expect(warnings[0]).to.match(/training may be diverging: the loss grew from \S+ to \S+ within epoch \d+/);
+  });
+
+  it('evaluate refuses a loss that is not finite instead of reporting it', async () => {
+    const device = await testDevice();
+    const model = nn.linear(1, 1);
+    model.weight.assign(Float32Array.of(3e38));
+    const trainer = compile(device, { model, loss: loss.mse, optimizer: optim.sgd({ lr: 0.1 }), batchSize: 11 });
+    const message = await trainer.evaluate(line()).then(
+      () => '',
+      (e: Error) => e.message,
+    );
+    expect(message).to.match(/evaluation on line: the mean loss is Infinity; the model's outputs are not finite/);
+  });
+});

@@ -56,7 +56,12 @@ export interface FitOptions {
   reportEvery?: number;
   /** Called after each epoch with its mean loss. */
   onEpochEnd?: (epoch: number, loss: number) => void | Promise<void>;
+  /** Where warnings go (a loss that grew more than 1000x within an epoch); default console.warn. */
+  onWarning?: (message: string) => void;
 }
+
+/** A loss this many times its first reading in an epoch is worth a word before it turns into NaN. */
+const GROWTH_WARNING = 1000;
 
 export interface EpochResult {
   epoch: number;
@@ -174,6 +179,7 @@ export class Trainer {
     const trainTail = tail > 0 ? await this.program('train', data, tail) : null;
     const reportEvery = Math.max(1, options.reportEvery ?? Math.ceil(full / 20));
     const results: EpochResult[] = [];
+    let warned = false;
     for (let e = 1; e <= epochs; e++) {
       const started = performance.now();
       this.epochsDone++;
@@ -182,6 +188,9 @@ export class Trainer {
       // The running sums are copied out in the submit of the steps they follow: a report or the
       // epoch's end costs a map, never a submit of its own.
       let sums: Promise<HostArray> | null = null;
+      // Each report's mean loss over its own steps, against the epoch's first report.
+      let previous = { sum: 0, seen: 0 };
+      let first: number | null = null;
       for (let step = 0; step < full;) {
         const steps = Math.min(reportEvery, full - step);
         step += steps;
@@ -194,6 +203,17 @@ export class Trainer {
         if (report) {
           const [lossSum] = await sums;
           const seen = step * batch;
+          // Stop at the first report whose loss is not finite, not at the epoch's end.
+          if (!Number.isFinite(lossSum!)) throw diverged(this.epochsDone, lossSum! / seen, seen);
+          const recent = (lossSum! - previous.sum) / (seen - previous.seen);
+          previous = { sum: lossSum!, seen };
+          first ??= recent;
+          if (!warned && first > 0 && recent > GROWTH_WARNING * first) {
+            warned = true;
+            (options.onWarning ?? console.warn)(
+              `training may be diverging: the loss grew from ${first.toPrecision(3)} to ${recent.toPrecision(3)} within epoch ${this.epochsDone} (try a smaller learning rate)`,
+            );
+          }
           options.onProgress!({
             epoch: e,
             epochs,
@@ -208,7 +228,7 @@ export class Trainer {
       const [lossSum] = await sums!;
       const loss = lossSum! / examples;
       const seconds = (performance.now() - started) / 1000;
-      if (!Number.isFinite(loss)) throw new RangeError(`training diverged: the loss of epoch ${this.epochsDone} is ${loss} (try a smaller learning rate)`);
+      if (!Number.isFinite(loss)) throw diverged(this.epochsDone, loss, examples);
       options.onProgress?.({ epoch: e, epochs, seen: examples, total: examples, loss, examplesPerSecond: examples / seconds });
       results.push({ epoch: this.epochsDone, loss, seconds });
       await options.onEpochEnd?.(this.epochsDone, loss);
@@ -230,7 +250,11 @@ export class Trainer {
     this.sums.assign(new Float32Array(2));
     const sums = tailProgram ? (program.run({}, { steps: full }), tailProgram.runAndRead(this.sums)) : program.runAndRead(this.sums, {}, { steps: full });
     const [lossSum, correct] = await sums;
-    const result: Evaluation = { loss: lossSum! / data.count };
+    const loss = lossSum! / data.count;
+    if (!Number.isFinite(loss)) {
+      throw new RangeError(`evaluation on ${data.name}: the mean loss is ${loss}; the model's outputs are not finite (weights from a diverged run?)`);
+    }
+    const result: Evaluation = { loss };
     if (this.accuracyMeasured.has(program)) result.accuracy = correct! / data.count;
     return result;
   }
@@ -276,6 +300,10 @@ export class Trainer {
   async describe(data: Dataset): Promise<string> {
     return (await this.program('train', data, Math.min(this.config.batchSize, data.count))).describe();
   }
+}
+
+function diverged(epoch: number, loss: number, seen: number): RangeError {
+  return new RangeError(`training diverged: the loss of epoch ${epoch} is ${loss} after ${seen} examples (try a smaller learning rate)`);
 }
 
 /**
