@@ -2,7 +2,8 @@
 // files that are broken or do not fit the model rejected with the file and tensor named, before any
 // parameter changes.
 import { expect } from 'chai';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCheckpointFile, saveCheckpointFile } from '../src/cli/checkpoint-files';
@@ -272,6 +273,25 @@ describe('checkpoints of a module', function () {
       const e = await rejection(saveCheckpointFile(m, join(dir, 'nowhere', 'model.safetensors')));
       expect(e.message).to.match(/cannot write .*model\.safetensors: folder .*nowhere does not exist/);
       expect(readdirSync(dir)).to.deep.equal(['short.safetensors']);
+    });
+
+    it('refuses to replace what is not a regular file, keeps the old mode, and clears stale temporary files', async () => {
+      const fifo = join(dir, 'pipe.safetensors');
+      execFileSync('mkfifo', [fifo]);
+      const e = await rejection(saveCheckpointFile(model(), fifo));
+      expect(e.message).to.match(/cannot write .*pipe\.safetensors: it exists and is not a regular file; refusing to replace it/);
+      expect(statSync(fifo).isFIFO()).to.equal(true);
+      const path = join(dir, 'private.safetensors');
+      writeFileSync(path, 'old', { mode: 0o600 });
+      chmodSync(path, 0o600);
+      // Left by a writer killed mid-save (no process has this pid), and another file's.
+      const stale = 'private.safetensors.tmp-999999-0123456789ab';
+      const other = 'other.safetensors.tmp-999999-0123456789ab';
+      writeFileSync(join(dir, stale), 'half a checkpoint');
+      writeFileSync(join(dir, other), 'not ours');
+      await saveCheckpointFile(model(), path);
+      expect(statSync(path).mode & 0o777).to.equal(0o600);
+      expect(readdirSync(dir).sort()).to.deep.equal([other, 'pipe.safetensors', 'private.safetensors']);
     });
 
     it('removes its temporary file when the final rename fails', async () => {

@@ -1,7 +1,7 @@
 // Data files in Node: reading them, and writing them atomically (the library itself takes bytes, so
 // browsers can use fetch instead).
 import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
+import { open, readdir, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { IDX_FILES } from '../train/recipes/softmax';
 
@@ -26,23 +26,57 @@ export async function readIdxSplit(dir: string, split: 'train' | 'test'): Promis
   return { images, labels };
 }
 
+/** `NAME.tmp-PID-hex`: the temporary files writeFileAtomic makes for NAME. */
+const TEMP = /^(.*)\.tmp-(\d+)-[0-9a-f]{12}$/;
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'; // alive, but not ours
+  }
+}
+
+/** Removes temporary files of `name` left by writers that were killed mid-save (their process is gone). */
+async function removeStaleTemps(folder: string, name: string): Promise<void> {
+  const entries = await readdir(folder).catch(() => [] as string[]);
+  for (const entry of entries) {
+    const match = TEMP.exec(entry);
+    if (match && match[1] === name && Number(match[2]) !== process.pid && !processAlive(Number(match[2]))) await rm(join(folder, entry), { force: true });
+  }
+}
+
 /**
- * Writes `bytes` to `path` so that readers see the old file or the new one, never half of one: the
- * bytes go to a temporary file in the same folder (rename is only atomic within one file system),
- * are flushed to disk, then the temporary file is renamed over `path`.
+ * Writes `bytes` to `path` so that readers see the old file or the new one, never half of one, and
+ * nothing is damaged: the bytes go to a temporary file in the same folder (rename is only atomic
+ * within one file system) with the old file's mode, are flushed to disk, the temporary file is
+ * renamed over `path`, and the folder is flushed so that the rename itself survives a crash. A path
+ * that exists and is not a regular file (a device node, a folder) is refused, never replaced.
+ * Temporary files of the same name left by killed writers are removed first.
  */
 export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  const temp = join(dirname(path), `${basename(path)}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
+  const folder = dirname(path);
+  const name = basename(path);
+  const existing = await stat(path).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return null;
+    throw new Error(`cannot write ${path}: ${error.message}`);
+  });
+  if (existing && !existing.isFile()) throw new Error(`cannot write ${path}: it exists and is not a regular file; refusing to replace it`);
+  await removeStaleTemps(folder, name);
+  const temp = join(folder, `${name}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
   let file: FileHandle;
   try {
-    file = await open(temp, 'wx');
+    file = await open(temp, 'wx', existing ? existing.mode & 0o7777 : 0o666);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new Error(code === 'ENOENT' ? `cannot write ${path}: folder ${dirname(path)} does not exist` : `cannot write ${path}: ${(error as Error).message}`);
+    throw new Error(code === 'ENOENT' ? `cannot write ${path}: folder ${folder} does not exist` : `cannot write ${path}: ${(error as Error).message}`);
   }
   try {
     try {
       await file.writeFile(bytes);
+      // open() applies the umask; the old file's mode is kept exactly.
+      if (existing) await file.chmod(existing.mode & 0o7777);
       await file.sync();
     } finally {
       await file.close();
@@ -51,5 +85,17 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
   } catch (error) {
     await rm(temp, { force: true });
     throw new Error(`cannot write ${path}: ${(error as Error).message}`);
+  }
+  await syncFolder(folder);
+}
+
+/** fsync of a folder: makes a rename in it durable (a no-op where folders cannot be opened, as on Windows). */
+async function syncFolder(folder: string): Promise<void> {
+  const handle = await open(folder, 'r').catch(() => null);
+  if (!handle) return;
+  try {
+    await handle.sync().catch(() => undefined);
+  } finally {
+    await handle.close();
   }
 }
