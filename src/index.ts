@@ -40,6 +40,7 @@ export {
   CheckpointError,
   type NamedTensor,
   type DecodedSafetensors,
+  type FileBytes,
 } from './train/checkpoint';
 export {
   MNIST_MEAN,
