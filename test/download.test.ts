@@ -5,8 +5,8 @@ import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { downloadManifest, type Manifest } from '../src/cli/download';
@@ -128,7 +128,7 @@ describe('MNIST download', function () {
     const server = await mirror();
     try {
       const e = await rejection(downloadManifest({ 'missing.gz': '0'.repeat(32) }, server.url, work));
-      expect(e.message).to.equal(`GET ${server.url}missing.gz: HTTP 404 Not Found`);
+      expect(e.message).to.equal(`missing.gz: GET ${server.url}missing.gz: HTTP 404 Not Found`);
       expect(readdirSync(work)).to.deep.equal([]);
     } finally {
       await server.close();
@@ -187,5 +187,122 @@ describe('MNIST download', function () {
       expect(m.code).to.equal(1);
       expect(m.err).to.match(/manifest .*bad\.json: not valid JSON/);
     });
+  });
+});
+
+describe('a misbehaving mirror', function () {
+  this.timeout(60_000);
+  const body = Buffer.from(Array.from({ length: 5000 }, (_, i) => i % 251));
+  const entry = { md5: md5(body), bytes: body.length };
+  let work: string;
+  beforeEach(() => {
+    work = mkdtempSync(join(tmpdir(), 'kiln-download-bad-'));
+  });
+  afterEach(() => rmSync(work, { recursive: true, force: true }));
+
+  /** A server on 127.0.0.1 whose handler gets the request number (0, 1, ...); close() drops every connection. */
+  async function serve(handler: (req: IncomingMessage, res: ServerResponse, attempt: number) => void): Promise<{ url: string; close: () => Promise<void> }> {
+    let attempt = 0;
+    const sockets = new Set<Socket>();
+    const server = createServer((req, res) => handler(req, res, attempt++));
+    server.on('connection', (s) => {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    const { port } = server.address() as AddressInfo;
+    return {
+      url: `http://127.0.0.1:${port}/`,
+      close: () => {
+        for (const s of sockets) s.destroy();
+        return new Promise<void>((done) => server.close(() => done()));
+      },
+    };
+  }
+
+  it('a server that never answers is given up after the idle timeout, retried, and named', async () => {
+    const server = await serve(() => {});
+    try {
+      const lines: string[] = [];
+      const started = performance.now();
+      const e = await rejection(downloadManifest({ 'a.gz': entry }, server.url, work, { log: (l) => lines.push(l), idleSeconds: 0.3, retries: 1 }));
+      expect(performance.now() - started).to.be.below(10_000);
+      expect(e.message).to.equal(`a.gz: GET ${server.url}a.gz: no byte received for 0.3 s after 0 bytes (--timeout changes the limit) (2 attempts)`);
+      expect(lines).to.deep.equal([`a.gz: GET ${server.url}a.gz: no byte received for 0.3 s after 0 bytes (--timeout changes the limit); retrying (1 of 1)`]);
+      expect(readdirSync(work)).to.deep.equal([]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a body that stalls midway is given up, with the bytes it got', async () => {
+    const server = await serve((_req, res) => {
+      res.writeHead(200, { 'content-length': body.length });
+      res.write(body.subarray(0, 1000));
+    });
+    try {
+      const e = await rejection(downloadManifest({ 'a.gz': entry }, server.url, work, { idleSeconds: 0.3, retries: 0 }));
+      expect(e.message).to.equal(`a.gz: GET ${server.url}a.gz: no byte received for 0.3 s after 1000 bytes (--timeout changes the limit)`);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('an endless body is refused while it streams, at the size the manifest gives', async () => {
+    const chunk = Buffer.alloc(65536, 7);
+    let sent = 0;
+    const server = await serve((_req, res) => {
+      res.writeHead(200);
+      const more = () => {
+        while (!res.destroyed && res.write(chunk)) sent += chunk.length;
+        if (!res.destroyed) res.once('drain', more);
+      };
+      more();
+    });
+    try {
+      const e = await rejection(downloadManifest({ 'a.gz': entry }, server.url, work, { idleSeconds: 5 }));
+      expect(e.message).to.equal(`a.gz: GET ${server.url}a.gz: more than the 5000 bytes expected; refused`);
+      expect(sent, 'it stopped reading early').to.be.below(64 * 1024 * 1024);
+      const announced = await serve((_req, res) => res.writeHead(200, { 'content-length': 10 ** 9 }).write('x'));
+      try {
+        const big = await rejection(downloadManifest({ 'a.gz': entry }, announced.url, work, { idleSeconds: 5 }));
+        expect(big.message).to.equal(`a.gz: GET ${announced.url}a.gz: the server announces 1000000000 bytes, more than the 5000 expected; refused`);
+      } finally {
+        await announced.close();
+      }
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a dropped connection is retried, and the next good attempt is kept', async () => {
+    const server = await serve((_req, res, attempt) => {
+      if (attempt === 0) {
+        res.writeHead(200, { 'content-length': body.length });
+        res.write(body.subarray(0, 1200), () => res.socket?.destroy());
+        return;
+      }
+      res.writeHead(200, { 'content-length': body.length }).end(body);
+    });
+    try {
+      const lines: string[] = [];
+      const [result] = await downloadManifest({ 'a.gz': entry }, server.url, work, { log: (l) => lines.push(l), idleSeconds: 5 });
+      expect(result!.status).to.equal('downloaded');
+      expect(readFileSync(join(work, 'a.gz')).equals(body)).to.equal(true);
+      expect(lines[0]).to.match(/^a\.gz: GET http:\/\/127\.0\.0\.1:\d+\/a\.gz: the connection dropped after 1200 bytes \(.+\); retrying \(1 of 2\)$/);
+      expect(lines[1]).to.equal('a.gz: downloaded 5000 bytes, md5 ok');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a refused connection names the URL, and --timeout is checked as a flag', async () => {
+    const closed = await serve(() => {});
+    await closed.close(); // nothing listens on its port any more
+    const e = await rejection(downloadManifest({ 'a.gz': entry }, closed.url, work, { retries: 0 }));
+    expect(e.message).to.match(/^a\.gz: GET http:\/\/127\.0\.0\.1:\d+\/a\.gz failed: .*ECONNREFUSED/);
+    const r = await kiln('data', 'mnist', '--download', work, '--timeout', '0');
+    expect(r.code).to.equal(2);
+    expect(r.err).to.match(/--timeout must be a number above 0, got 0/);
   });
 });

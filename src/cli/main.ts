@@ -120,7 +120,9 @@ const commands: Record<string, Command> = {
     options: {
       download: { type: 'string', required: 'the folder to put the MNIST files in', help: 'folder to put the files in (created if missing; required)' },
       mirror: { type: 'string', default: MNIST_MIRROR, help: 'base URL the files are fetched from' },
-      manifest: { type: 'string', help: 'JSON file { "<file name>": "<md5 hex>" } (default: the four official MNIST files)' },
+      manifest: { type: 'string', help: 'JSON file { "<file name>": "<md5 hex>" or { "md5": ..., "bytes": N } } (default: the four official MNIST files)' },
+      timeout: { type: 'number', above: 0, default: 30, help: 'seconds without a byte (connecting included) before an attempt is given up' },
+      retries: { type: 'number', integer: true, min: 0, default: 2, help: 'further attempts after a network failure, a timeout or a server error' },
     },
     run: dataMnistCommand,
   },
