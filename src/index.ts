@@ -19,8 +19,11 @@ export type { NumericData, NestedNumbers } from './train/data/host-arrays';
 export * as data from './train/data/preprocess';
 export { predict, predictClasses, Predictor, type PredictInput, type PredictOptions, type Prediction } from './train/predict';
 export { parseIdx, parseImagesAndLabels, type IdxData, type IdxDtype } from './train/data/idx';
+export { TRAINING_FORMAT, type TrainingState, type TrainingMeta, type RunSettings } from './train/training-state';
+export type { Optimizer } from './train/optim/optimizer';
 export {
   Trainer,
+  TrainingStopped,
   compile,
   type Mode,
   type TrainerConfig,

@@ -56,6 +56,22 @@ export class RandomStream {
     this.key = [seed >>> 0, stream >>> 0];
   }
 
+  /** Where the stream is: the next block's counter and how many words of the current block are used. */
+  get position(): { counter: number; used: number } {
+    return { counter: this.counter, used: this.used };
+  }
+
+  /** Moves the stream to a position taken from `position` (of a stream with the same seed and id). */
+  seek(position: { counter: number; used: number }): void {
+    const { counter, used } = position;
+    if (!Number.isSafeInteger(counter) || counter < 0 || !Number.isInteger(used) || used < 0 || used > 4 || (counter === 0 && used !== 4)) {
+      throw new RangeError(`RandomStream.seek: not a stream position: ${JSON.stringify(position)}`);
+    }
+    this.counter = counter;
+    this.used = used;
+    if (counter > 0) philox4x32([(counter - 1) >>> 0, Math.floor((counter - 1) / 2 ** 32) >>> 0, 0, 0], this.key, this.block);
+  }
+
   /** The next u32. */
   nextU32(): number {
     if (this.used === 4) {

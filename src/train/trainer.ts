@@ -18,6 +18,17 @@ import { RandomStream, STREAM } from '../random/philox';
 import type { Dataset } from './data/dataset';
 import type { Module } from './nn/module';
 import type { Optimizer } from './optim/optimizer';
+import { CheckpointError, loadCheckpoint, saveCheckpoint, type NamedTensor } from './checkpoint';
+import { DropoutBase } from './nn/dropout';
+import {
+  decodeTrainingFile,
+  encodeTrainingFile,
+  settingsMismatch,
+  TRAINING_FORMAT,
+  type RunSettings,
+  type TrainingMeta,
+  type TrainingState,
+} from './training-state';
 import { predictorFor, type PredictInput, type PredictOptions, type Prediction, type Predictor } from './predict';
 
 export type LossFn = (output: Tensor, target: Tensor) => Tensor;
@@ -58,6 +69,21 @@ export interface FitOptions {
   onEpochEnd?: (epoch: number, loss: number) => void | Promise<void>;
   /** Where warnings go (a loss that grew more than 1000x within an epoch); default console.warn. */
   onWarning?: (message: string) => void;
+  /** Called with a training checkpoint every `checkpointEvery` steps and at each epoch's end. */
+  onCheckpoint?: (state: TrainingState, at: { epoch: number; step: number }) => void | Promise<void>;
+  checkpointEvery?: number;
+  /** The run's settings, stored in each checkpoint (a resume must match them). */
+  settings?: RunSettings;
+  /** Asked at each group of steps: true writes a checkpoint (with onCheckpoint) and stops with TrainingStopped. */
+  shouldStop?: () => boolean;
+}
+
+/** fit() stopped because shouldStop() asked, after its checkpoint was written. */
+export class TrainingStopped extends Error {
+  override name = 'TrainingStopped';
+  constructor(readonly at: { epoch: number; step: number }) {
+    super(`training stopped at epoch ${at.epoch + (at.step > 0 ? 1 : 0)}${at.step > 0 ? `, step ${at.step}` : ' (its end)'}`);
+  }
 }
 
 /** A loss this many times its first reading in an epoch is worth a word before it turns into NaN. */
@@ -94,6 +120,11 @@ export class Trainer {
   private readonly predictor: Predictor;
   /** The example shape of the last dataset trained or evaluated on: predict()'s default. */
   private featureShape: Shape | null = null;
+  /** The epoch fit() is in (its dataset and the steps done), or null between epochs. */
+  private running: { data: Dataset; step: number } | null = null;
+  /** Where a loaded checkpoint left its epoch, for the next fit(). */
+  private resume: { step: number; examples: number; order: Int32Array; sums: Float32Array } | null = null;
+  private lastExamples: number | null = null;
 
   constructor(device: Device, config: TrainerConfig) {
     if (!Number.isInteger(config.batchSize) || config.batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${config.batchSize}`);
@@ -172,56 +203,70 @@ export class Trainer {
    */
   async fit(data: Dataset, options: FitOptions = {}): Promise<EpochResult[]> {
     this.featureShape = data.featureShape;
+    this.lastExamples = data.count;
     const epochs = options.epochs ?? 1;
     const { batch, full, tail } = this.passPlan(data.count, this.config.batchSize, options.dropLast ?? false);
     const examples = full * batch + tail;
     const train = await this.program('train', data, batch);
     const trainTail = tail > 0 ? await this.program('train', data, tail) : null;
     const reportEvery = Math.max(1, options.reportEvery ?? Math.ceil(full / 20));
+    const checkpointEvery = options.checkpointEvery ?? Infinity;
     const results: EpochResult[] = [];
     let warned = false;
     for (let e = 1; e <= epochs; e++) {
+      // A run restored from the middle of an epoch continues it: same order, cursor and sums.
+      const resumed = e === 1 ? this.takeResume(data) : 0;
       const started = performance.now();
-      this.epochsDone++;
-      data.startEpoch(options.shuffle === false ? null : this.shuffle.permutation(data.count));
-      this.sums.assign(new Float32Array(2));
+      if (resumed === 0) {
+        this.epochsDone++;
+        data.startEpoch(options.shuffle === false ? null : this.shuffle.permutation(data.count));
+        this.sums.assign(new Float32Array(2));
+      }
+      this.running = { data, step: resumed };
       // The running sums are copied out in the submit of the steps they follow: a report or the
       // epoch's end costs a map, never a submit of its own.
       let sums: Promise<HostArray> | null = null;
       // Each report's mean loss over its own steps, against the epoch's first report.
       let previous = { sum: 0, seen: 0 };
       let first: number | null = null;
-      for (let step = 0; step < full;) {
-        const steps = Math.min(reportEvery, full - step);
+      for (let step = resumed; step < full;) {
+        // Groups end at report and checkpoint boundaries alike.
+        const steps = Math.min(reportEvery, full - step, checkpointEvery - (step % checkpointEvery));
         step += steps;
         const report = options.onProgress !== undefined && step < full;
+        const boundary = step < full && (step % checkpointEvery === 0 || options.shouldStop?.() === true);
         if (!report && (step < full || trainTail)) {
           train.run({}, { steps });
-          continue;
-        }
-        sums = train.runAndRead(this.sums, {}, { steps });
-        if (report) {
-          const [lossSum] = await sums;
-          const seen = step * batch;
-          // Stop at the first report whose loss is not finite, not at the epoch's end.
-          if (!Number.isFinite(lossSum!)) throw diverged(this.epochsDone, lossSum! / seen, seen);
-          const recent = (lossSum! - previous.sum) / (seen - previous.seen);
-          previous = { sum: lossSum!, seen };
-          first ??= recent;
-          if (!warned && first > 0 && recent > GROWTH_WARNING * first) {
-            warned = true;
-            (options.onWarning ?? console.warn)(
-              `training may be diverging: the loss grew from ${first.toPrecision(3)} to ${recent.toPrecision(3)} within epoch ${this.epochsDone} (try a smaller learning rate)`,
-            );
+        } else {
+          sums = train.runAndRead(this.sums, {}, { steps });
+          if (report) {
+            const [lossSum] = await sums;
+            const seen = step * batch;
+            // Stop at the first report whose loss is not finite, not at the epoch's end.
+            if (!Number.isFinite(lossSum!)) throw diverged(this.epochsDone, lossSum! / seen, seen);
+            const recent = (lossSum! - previous.sum) / (seen - previous.seen);
+            previous = { sum: lossSum!, seen };
+            first ??= recent;
+            if (!warned && first > 0 && recent > GROWTH_WARNING * first) {
+              warned = true;
+              (options.onWarning ?? console.warn)(
+                `training may be diverging: the loss grew from ${first.toPrecision(3)} to ${recent.toPrecision(3)} within epoch ${this.epochsDone} (try a smaller learning rate)`,
+              );
+            }
+            const done = (step - resumed) * batch;
+            options.onProgress!({
+              epoch: e,
+              epochs,
+              seen,
+              total: examples,
+              loss: lossSum! / seen,
+              examplesPerSecond: done / ((performance.now() - started) / 1000),
+            });
           }
-          options.onProgress!({
-            epoch: e,
-            epochs,
-            seen,
-            total: examples,
-            loss: lossSum! / seen,
-            examplesPerSecond: seen / ((performance.now() - started) / 1000),
-          });
+        }
+        if (boundary) {
+          this.running = { data, step };
+          await this.checkpoint(options);
         }
       }
       if (trainTail) sums = trainTail.runAndRead(this.sums);
@@ -229,11 +274,126 @@ export class Trainer {
       const loss = lossSum! / examples;
       const seconds = (performance.now() - started) / 1000;
       if (!Number.isFinite(loss)) throw diverged(this.epochsDone, loss, examples);
-      options.onProgress?.({ epoch: e, epochs, seen: examples, total: examples, loss, examplesPerSecond: examples / seconds });
+      this.running = null;
+      options.onProgress?.({ epoch: e, epochs, seen: examples, total: examples, loss, examplesPerSecond: (examples - resumed * batch) / seconds });
       results.push({ epoch: this.epochsDone, loss, seconds });
+      await this.checkpoint(options, e === epochs);
       await options.onEpochEnd?.(this.epochsDone, loss);
     }
     return results;
+  }
+
+  /** Hands the state to onCheckpoint; stops the run if shouldStop() asks (at the end of fit, only the checkpoint). */
+  private async checkpoint(options: FitOptions, last = false): Promise<void> {
+    const stop = !last && options.shouldStop?.() === true;
+    if (options.onCheckpoint) await options.onCheckpoint(await this.saveState(options.settings ?? {}), this.progress);
+    if (stop) throw new TrainingStopped(this.progress);
+  }
+
+  /** Epochs completed and steps done in the current one. */
+  get progress(): { epoch: number; step: number } {
+    return this.running ? { epoch: this.epochsDone - 1, step: this.running.step } : { epoch: this.epochsDone, step: 0 };
+  }
+
+  /**
+   * Everything a training step depends on, as the two files of a training checkpoint (see
+   * src/train/training-state.ts): the weights under PyTorch's names, then the optimizer's state, the
+   * dropout counters, the shuffle generator's position, the epoch and step, and `settings`.
+   */
+  async saveState(settings: RunSettings = {}): Promise<TrainingState> {
+    const tensors: NamedTensor[] = [];
+    const add = async (name: string, v: Variable) => tensors.push({ name, dtype: v.dtype, shape: v.shape, data: await v.read() });
+    for (const [name, v] of this.stateVariables()) await add(name, v);
+    const { epoch, step } = this.progress;
+    if (step > 0 && this.running) {
+      await add('data.order', this.running.data.order);
+      await add('trainer.sums', this.sums);
+    }
+    const meta: TrainingMeta = {
+      format: TRAINING_FORMAT,
+      epoch,
+      step,
+      batchSize: this.config.batchSize,
+      examples: this.running?.data.count ?? this.lastExamples ?? 0,
+      shuffle: this.shuffle.position,
+      optimizer: this.config.optimizer.description,
+      settings,
+    };
+    return { model: await saveCheckpoint(this.config.model), training: encodeTrainingFile(tensors, meta) };
+  }
+
+  /**
+   * Restores a training checkpoint made by saveState, all or nothing: every name, shape and setting
+   * is checked first, and a mismatch (another net, another optimizer, other settings, a damaged
+   * file) is an error that names it. The next fit() continues where the saved run was, to the bit.
+   */
+  loadState(state: TrainingState, settings: RunSettings = {}, source = 'checkpoint'): { epoch: number; step: number } {
+    const fail = (message: string): never => {
+      throw new CheckpointError(`${source}: ${message}`);
+    };
+    const { tensors, meta } = decodeTrainingFile(state.training, `${source}/training.safetensors`);
+    const optimizer = this.config.optimizer.description;
+    if (meta.optimizer.kind !== optimizer.kind) fail(`it was made with the ${meta.optimizer.kind} optimizer, this run uses ${optimizer.kind}`);
+    if (meta.optimizer.hyper.join() !== optimizer.hyper.join())
+      fail(`its ${optimizer.kind} hyperparameters are [${meta.optimizer.hyper.join(', ')}], this run's [${optimizer.hyper.join(', ')}]`);
+    if (meta.batchSize !== this.config.batchSize) fail(`it was made with batch size ${meta.batchSize}, this run uses ${this.config.batchSize}`);
+    const mismatch = settingsMismatch(meta.settings, settings);
+    if (mismatch.length) fail(`its settings differ from this run's: ${mismatch.join('; ')}`);
+    const expected = new Map(this.stateVariables());
+    const names = [...expected.keys(), ...(meta.step > 0 ? ['data.order', 'trainer.sums'] : [])];
+    const missing = names.filter((n) => !tensors.has(n));
+    if (missing.length) fail(`missing ${missing.join(', ')} (a checkpoint of another net or optimizer?)`);
+    const unexpected = [...tensors.keys()].filter((n) => !names.includes(n));
+    if (unexpected.length) fail(`unexpected ${unexpected.join(', ')} (a checkpoint of another net or optimizer?)`);
+    for (const [name, v] of expected) {
+      const t = tensors.get(name)!;
+      if (t.dtype !== v.dtype || t.shape.join() !== v.shape.join())
+        fail(`${name} is ${t.dtype}[${t.shape.join(',')}], this run's is ${v.dtype}[${v.shape.join(',')}]`);
+    }
+    if (meta.step > 0) {
+      const order = tensors.get('data.order')!;
+      if (order.shape.join() !== String(meta.examples) || order.dtype !== 'i32') fail(`data.order does not hold ${meta.examples} example indices`);
+    }
+    // The weights last: loadCheckpoint checks them all before it assigns any.
+    loadCheckpoint(this.config.model, state.model, `${source}/model.safetensors`);
+    for (const [name, v] of expected) v.assign(tensors.get(name)!.data);
+    this.shuffle.seek(meta.shuffle);
+    this.epochsDone = meta.epoch + (meta.step > 0 ? 1 : 0); // an epoch in progress has started
+    this.resume =
+      meta.step > 0
+        ? {
+            step: meta.step,
+            examples: meta.examples,
+            order: tensors.get('data.order')!.data as Int32Array,
+            sums: tensors.get('trainer.sums')!.data as Float32Array,
+          }
+        : null;
+    this.lastExamples = meta.examples;
+    return { epoch: meta.epoch, step: meta.step };
+  }
+
+  /** The optimizer's state and the dropout counters, by checkpoint name. */
+  private stateVariables(): [string, Variable][] {
+    const { model, optimizer } = this.config;
+    const optimizerState = optimizer.namedState(model.namedParameters()).map(([name, v]): [string, Variable] => [`optimizer.${name}`, v]);
+    const dropout = model
+      .namedModules()
+      .filter((entry): entry is [string, DropoutBase] => entry[1] instanceof DropoutBase)
+      .map(([path, m]): [string, Variable] => [`dropout.${path || 'self'}.step`, m.step]);
+    return [...optimizerState, ...dropout];
+  }
+
+  /** The step to continue from in `data` after loadState (0: start an epoch), restoring the epoch's order and sums. */
+  private takeResume(data: Dataset): number {
+    const resume = this.resume;
+    if (!resume) return 0;
+    this.resume = null;
+    if (resume.examples !== data.count)
+      throw new CheckpointError(`the checkpoint was made in an epoch over ${resume.examples} examples; this dataset has ${data.count}`);
+    data.order.assign(resume.order);
+    data.cursor.assign(Int32Array.of(resume.step * Math.min(this.config.batchSize, data.count)));
+    this.sums.assign(resume.sums);
+    return resume.step;
   }
 
   /**

@@ -12,7 +12,7 @@ import { dropout } from '../../ops/dropout';
 import { dropoutKeyStream } from '../../random/philox';
 import { Module, type ForwardContext } from './module';
 
-abstract class DropoutBase extends Module {
+export abstract class DropoutBase extends Module {
   readonly p: number;
   /** The training step counter that selects the mask (not trainable, not a parameter). */
   readonly step: Variable<'i32'>;

@@ -52,6 +52,11 @@ export abstract class Module {
     return [...own, ...nested];
   }
 
+  /** This module and every module below it, with dotted paths ('' for this one, then `fc1`, `heads.0`). */
+  namedModules(prefix = ''): [string, Module][] {
+    return [[prefix, this], ...this.children().flatMap(([name, child]) => child.namedModules(prefix ? `${prefix}.${name}` : name))];
+  }
+
   parameters(): Variable[] {
     return this.namedParameters().map(([, v]) => v);
   }

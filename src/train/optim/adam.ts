@@ -41,4 +41,14 @@ export class Adam extends Optimizer {
   stateVariables(): Variable[] {
     return [this.step, ...this.m.values(), ...this.v.values()];
   }
+
+  namedState(params: readonly [string, Variable][]): [string, Variable][] {
+    return [
+      ['step', this.step],
+      ...params.flatMap(([name, p]): [string, Variable][] => [
+        [`${name}.exp_avg`, this.stateFor(this.m, p, 'exp_avg')],
+        [`${name}.exp_avg_sq`, this.stateFor(this.v, p, 'exp_avg_sq')],
+      ]),
+    ];
+  }
 }

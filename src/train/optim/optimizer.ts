@@ -32,6 +32,17 @@ export abstract class Optimizer {
   /** Optimizer state by name, for checkpoints (`fc1.weight.momentum_buffer`, say). */
   abstract stateVariables(): Variable[];
 
+  /** Which optimizer this is, and its hyperparameters: a checkpoint of one does not load into another. */
+  get description(): { kind: string; hyper: number[] } {
+    return { kind: this.hyper.name.replace(/\.hyper$/, ''), hyper: Array.from(this.values) };
+  }
+
+  /**
+   * The state of training `params` (named as the model names them), made now if no step has made it
+   * yet, under PyTorch's state names (`fc1.weight.momentum_buffer`, `fc1.weight.exp_avg`, `step`).
+   */
+  abstract namedState(params: readonly [string, Variable][]): [string, Variable][];
+
   /** A per-parameter state variable, created on first use and then shared by every program. */
   protected stateFor(store: Map<Variable, Variable>, param: Variable, suffix: string): Variable {
     let state = store.get(param);

@@ -38,4 +38,9 @@ export class SGD extends Optimizer {
   stateVariables(): Variable[] {
     return [...this.velocity.values()];
   }
+
+  namedState(params: readonly [string, Variable][]): [string, Variable][] {
+    if (this.momentum === 0) return [];
+    return params.map(([name, p]): [string, Variable] => [`${name}.momentum_buffer`, this.stateFor(this.velocity, p, 'momentum_buffer')]);
+  }
 }
