@@ -17,6 +17,8 @@ export type OptionSpec =
       choices?: readonly string[];
       /** A file the command will write: its folder must exist and be writable, and the path must be a regular file or absent. */
       output?: boolean;
+      /** A folder the command will write into: it must be a writable folder, or absent with a writable parent. */
+      outputFolder?: boolean;
       /** The command cannot run without it; `why` completes "kiln X needs --name VALUE". */
       required?: string;
     })
@@ -40,9 +42,11 @@ export class UsageError extends Error {
 /** Short forms: `-h` is `--help`. */
 const SHORT: Record<string, string> = { '-h': '--help' };
 
-export function parseOptions(argv: readonly string[], specs: Record<string, OptionSpec>): { options: ParsedOptions; positional: string[] } {
+export function parseOptions(argv: readonly string[], specs: Record<string, OptionSpec>): { options: ParsedOptions; positional: string[]; given: Set<string> } {
   const options: ParsedOptions = {};
   const positional: string[] = [];
+  /** The options the command line set (the rest have their defaults). */
+  const given = new Set<string>();
   for (const [name, spec] of Object.entries(specs)) options[name] = spec.default;
   for (let i = 0; i < argv.length; i++) {
     const arg = SHORT[argv[i]!] ?? argv[i]!;
@@ -58,6 +62,7 @@ export function parseOptions(argv: readonly string[], specs: Record<string, Opti
           .map((k) => `--${k}`)
           .join(', ')})`,
       );
+    given.add(rawName);
     if (spec.type === 'boolean') {
       options[rawName] = inline === undefined ? true : !/^(false|0|no)$/i.test(inline);
       continue;
@@ -70,7 +75,7 @@ export function parseOptions(argv: readonly string[], specs: Record<string, Opti
     if (spec.type === 'string' && spec.required && options[name] === undefined && options['help'] !== true)
       throw new UsageError(`--${name} is required: ${spec.required}`);
   }
-  return { options, positional };
+  return { options, positional, given };
 }
 
 function checkNumber(name: string, spec: Extract<OptionSpec, { type: 'number' }>, value: string): number {
@@ -102,6 +107,7 @@ function describeNumber(spec: Extract<OptionSpec, { type: 'number' }>): string {
 function checkString(name: string, spec: Extract<OptionSpec, { type: 'string' }>, value: string): string {
   if (spec.choices && !spec.choices.includes(value)) throw new UsageError(`--${name} must be one of ${spec.choices.join(', ')}, got '${value}'`);
   if (spec.output) checkOutputPath(name, value);
+  if (spec.outputFolder) checkOutputFolder(name, value);
   return value;
 }
 
@@ -133,6 +139,38 @@ export function checkOutputPath(name: string, path: string): void {
   } catch {
     throw new UsageError(`--${name} ${path}: ${existing ? 'the file' : `folder ${dirname(path)}`} is not writable`);
   }
+}
+
+/** A folder to write into: an existing writable folder, or a new one whose parent is a writable folder. */
+export function checkOutputFolder(name: string, path: string): void {
+  const full = resolve(path);
+  const writable = (p: string) => {
+    try {
+      accessSync(p, constants.W_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  let existing: ReturnType<typeof statSync> | undefined;
+  try {
+    existing = statSync(full);
+  } catch {
+    existing = undefined;
+  }
+  if (existing) {
+    if (!existing.isDirectory()) throw new UsageError(`--${name} ${path}: exists and is not a folder`);
+    if (!writable(full)) throw new UsageError(`--${name} ${path}: the folder is not writable`);
+    return;
+  }
+  const parent = dirname(full);
+  let parentStat: ReturnType<typeof statSync> | undefined;
+  try {
+    parentStat = statSync(parent);
+  } catch {
+    throw new UsageError(`--${name} ${path}: folder ${dirname(path)} does not exist`);
+  }
+  if (!parentStat.isDirectory() || !writable(parent)) throw new UsageError(`--${name} ${path}: cannot create it in ${dirname(path)}`);
 }
 
 export function optionHelp(specs: Record<string, OptionSpec>): string {

@@ -30,7 +30,7 @@ type Command = {
       needsDevice?: true;
       /** With --adapter auto and no GPU: the software adapter that runs this work fastest, and why. */
       pick?: (options: ParsedOptions) => AdapterPick;
-      run: (device: Device, options: ParsedOptions) => Promise<void>;
+      run: (device: Device, options: ParsedOptions, given: ReadonlySet<string>) => Promise<void>;
     }
   | { needsDevice: false; run: (options: ParsedOptions) => Promise<void> }
 );
@@ -77,6 +77,13 @@ const commands: Record<string, Command> = {
     options: {
       ...mnistTraining,
       save: { type: 'string', output: true, help: 'write the trained weights to FILE (safetensors, PyTorch names)' },
+      'checkpoint-dir': {
+        type: 'string',
+        outputFolder: true,
+        help: 'write a training checkpoint into DIR at each epoch end (and on Ctrl-C); --resume DIR continues from it',
+      },
+      'checkpoint-every': { ...COUNT, help: 'also write a checkpoint every N steps' },
+      resume: { type: 'string', help: 'continue the run whose checkpoints are in DIR (its settings unless given)' },
       ...dataOptions,
     },
     pick: () => CONV_NET,
@@ -192,7 +199,7 @@ async function main(argv: string[]): Promise<number> {
     throw new UsageError(`unknown command '${argv.slice(0, 2).join(' ')}'\n\n${usage()}`);
   }
   const command = commands[name]!;
-  const { options, positional } = parseOptions(argv.slice(name.split(' ').length), specsOf(command));
+  const { options, positional, given } = parseOptions(argv.slice(name.split(' ').length), specsOf(command));
   if (options['help']) {
     console.log(commandHelp(name));
     return 0;
@@ -211,7 +218,7 @@ async function main(argv: string[]): Promise<number> {
         `adapter: ${device.adapter.backend} (${device.adapter.description || 'no description'}), chosen by --adapter auto: ${whyChosen(device, pick)}`,
       );
     try {
-      await command.run(device, options);
+      await command.run(device, options, given);
       return 0;
     } catch (error) {
       // A software adapter chosen for speed that cannot hold the work: the other one can.

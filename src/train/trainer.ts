@@ -292,7 +292,8 @@ export class Trainer {
 
   /** Epochs completed and steps done in the current one. */
   get progress(): { epoch: number; step: number } {
-    return this.running ? { epoch: this.epochsDone - 1, step: this.running.step } : { epoch: this.epochsDone, step: 0 };
+    const step = this.running?.step ?? this.resume?.step ?? 0;
+    return step > 0 || this.running ? { epoch: this.epochsDone - 1, step } : { epoch: this.epochsDone, step: 0 };
   }
 
   /**

@@ -1,17 +1,49 @@
 import type { Device } from '../../device/device';
 import { manualSeed } from '../../random/philox';
 import { mnistTrainFlops, setupMnist } from '../../train/recipes/mnist';
+import { TrainingStopped } from '../../train/trainer';
+import { decodeTrainingFile, type RunSettings } from '../../train/training-state';
 import { AdapterFallback } from '../adapter-pick';
 import type { ParsedOptions } from '../args';
+import { loadTrainingCheckpoint, saveTrainingCheckpoint } from '../checkpoint-dir';
 import { saveCheckpointFile } from '../checkpoint-files';
 import { ProgressBar } from '../progress';
 import { loadMnist, netWidths, testLine } from './mnist-data';
 
-export async function trainMnistCommand(device: Device, options: ParsedOptions): Promise<void> {
+/** The flags a resumed run must share with the run it continues (--epochs may differ: it extends or ends the run). */
+const RUN_FLAGS = ['net', 'lr', 'momentum', 'batch-size', 'dataset', 'data', 'limit', 'test-limit', 'seed'] as const;
+
+function runSettings(options: ParsedOptions): RunSettings {
+  return Object.fromEntries(RUN_FLAGS.map((flag) => [flag, options[flag] ?? null]));
+}
+
+/** Exit code of a run stopped by a signal after its checkpoint was written (128 + SIGINT). */
+export const STOPPED_EXIT_CODE = 130;
+
+export async function trainMnistCommand(device: Device, given: ParsedOptions, explicit: ReadonlySet<string> = new Set()): Promise<void> {
+  let options = given;
+  const resumeDir = options['resume'] !== undefined ? String(options['resume']) : null;
+  const resumed = resumeDir !== null ? await loadTrainingCheckpoint(resumeDir) : null;
+  let savedEpochs: number | null = null;
+  if (resumed) {
+    // A resumed run takes the settings of the run it continues; a flag given now must agree with them.
+    const saved = decodeTrainingFile(resumed.state.training, `${resumed.folder}/training.safetensors`).meta.settings;
+    for (const flag of RUN_FLAGS) {
+      if (explicit.has(flag) && (options[flag] ?? null) !== (saved[flag] ?? null)) {
+        throw new Error(
+          `--${flag} ${String(options[flag])} differs from the checkpoint's ${JSON.stringify(saved[flag] ?? null)} (${resumed.folder}); leave it out to continue the run as it was`,
+        );
+      }
+    }
+    const restored = Object.fromEntries(RUN_FLAGS.map((flag) => [flag, saved[flag] ?? undefined]));
+    savedEpochs = typeof saved['epochs'] === 'number' ? saved['epochs'] : null;
+    options = { ...options, ...restored, epochs: explicit.has('epochs') || savedEpochs === null ? options['epochs'] : savedEpochs };
+  }
   const epochs = Number(options['epochs']);
   const batchSize = Number(options['batch-size']);
   const seed = Number(options['seed'] ?? 0);
   const widths = netWidths(options);
+  const checkpointDir = options['checkpoint-dir'] !== undefined ? String(options['checkpoint-dir']) : resumeDir;
   const { label, train, test } = await loadMnist(options, ['train', 'test']);
   manualSeed(seed);
   const { model, trainer } = setupMnist(device, { lr: Number(options['lr']), momentum: Number(options['momentum']), batchSize, seed, net: widths });
@@ -19,6 +51,11 @@ export async function trainMnistCommand(device: Device, options: ParsedOptions):
     `${label} CNN (conv ${widths.conv1}, conv ${widths.conv2}, fc ${widths.hidden}) on ${device.adapter.backend + (device.adapter.description ? ` (${device.adapter.description})` : '')}: ${train.count} training and ${test.count} test images, ` +
       `SGD lr ${options['lr']} momentum ${options['momentum']}, batch ${batchSize}, seed ${seed}`,
   );
+  const settings = runSettings(options);
+  if (resumed) {
+    const at = trainer.loadState(resumed.state, { ...settings, epochs: savedEpochs }, resumed.folder);
+    console.log(`resuming from ${resumed.folder}: ${at.epoch} epoch(s) done${at.step > 0 ? `, then step ${at.step} of epoch ${at.epoch + 1}` : ''}`);
+  }
   const batch = Math.min(batchSize, train.count);
   if (device.adapter.backend === 'llvmpipe' && !trainer.fits('train', train, batch)) {
     throw new AdapterFallback(
@@ -36,17 +73,52 @@ export async function trainMnistCommand(device: Device, options: ParsedOptions):
       `intermediates ${mib(s.intermediateBytes)} in ${s.arenaBytes.length} buffers (largest live set ${mib(s.largestLiveBytes)}) + ` +
       `inputs, constants and uniforms ${mib(s.inputBytes + s.constantBytes + s.uniformBytes)}`,
   );
+  // With a checkpoint folder, Ctrl-C (or SIGTERM) asks for a checkpoint at the next group of steps,
+  // then the run stops with exit code 130. A second signal within two seconds is the same request
+  // (the terminal and bin/kiln.js may both pass it on); a later one stops at once.
+  let stopAsked: number | null = null;
+  const onSignal = () => {
+    const now = performance.now();
+    if (stopAsked !== null && now - stopAsked > 2000) process.exit(STOPPED_EXIT_CODE);
+    if (stopAsked === null) console.error('\nstopping: a checkpoint is written at the next step boundary (Ctrl-C again to quit without it)');
+    stopAsked ??= now;
+  };
+  if (checkpointDir !== null) for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, onSignal);
   const bar = new ProgressBar('train', 'images');
   const flops = mnistTrainFlops(widths);
-  for (let epoch = 1; epoch <= epochs; epoch++) {
-    const [result] = await trainer.fit(train, { epochs: 1, onProgress: (p) => bar.update({ ...p, epoch, epochs }) });
-    const rate = train.count / result!.seconds;
+  const checkpointing =
+    checkpointDir !== null
+      ? {
+          settings: { ...settings, epochs },
+          ...(options['checkpoint-every'] !== undefined ? { checkpointEvery: Number(options['checkpoint-every']) } : {}),
+          onCheckpoint: async (state: Parameters<typeof saveTrainingCheckpoint>[1], at: { epoch: number; step: number }) => {
+            await saveTrainingCheckpoint(checkpointDir, state, at);
+          },
+          shouldStop: () => stopAsked !== null,
+        }
+      : {};
+  const first = trainer.progress;
+  if (first.epoch >= epochs) console.log(`the run already has its ${epochs} epoch(s)`);
+  try {
+    for (let epoch = first.epoch + 1; epoch <= epochs; epoch++) {
+      const [result] = await trainer.fit(train, { epochs: 1, onProgress: (p) => bar.update({ ...p, epoch, epochs }), ...checkpointing });
+      const rate = train.count / result!.seconds;
+      console.log(
+        `epoch ${epoch}: train loss ${result!.loss.toFixed(4)}, ${result!.seconds.toFixed(1)} s, ${rate.toFixed(1)} images/s (${((rate * flops) / 1e9).toFixed(2)} GFLOP/s)`,
+      );
+      const evaluation = await trainer.evaluate(test, { batchSize: 1000 });
+      console.log(testLine(evaluation.loss, evaluation.accuracy!, test.count));
+      if (stopAsked !== null && epoch < epochs) throw new TrainingStopped(trainer.progress);
+    }
+  } catch (error) {
+    if (!(error instanceof TrainingStopped) || checkpointDir === null) throw error;
+    const { epoch, step } = error.at;
     console.log(
-      `epoch ${epoch}: train loss ${result!.loss.toFixed(4)}, ${result!.seconds.toFixed(1)} s, ${rate.toFixed(1)} images/s (${((rate * flops) / 1e9).toFixed(2)} GFLOP/s)`,
+      `stopped after ${epoch} epoch(s)${step > 0 ? ` and step ${step} of epoch ${epoch + 1}` : ''}; checkpoint in ${checkpointDir} (continue with --resume ${checkpointDir})`,
     );
-    const evaluation = await trainer.evaluate(test, { batchSize: 1000 });
-    console.log(testLine(evaluation.loss, evaluation.accuracy!, test.count));
+    process.exit(STOPPED_EXIT_CODE);
   }
+  if (checkpointDir !== null) console.log(`checkpoint in ${checkpointDir}`);
   if (options['save'] !== undefined) {
     await saveCheckpointFile(model, String(options['save']));
     console.log(`saved ${options['save']}`);

@@ -1,0 +1,131 @@
+// `kiln train mnist --checkpoint-dir DIR` and `--resume DIR`: a run killed with SIGKILL at random
+// moments always resumes from the last complete checkpoint and ends exactly as the uninterrupted
+// run; Ctrl-C writes a checkpoint and exits 130; a resume with other settings is refused.
+import { expect } from 'chai';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RandomStream } from '../src/node';
+
+const RUN = ['train', 'mnist', '--net', 'narrow', '--limit', '320', '--test-limit', '100', '--epochs', '2', '--batch-size', '32'];
+const env = { ...process.env, KILN_ADAPTER: process.env['KILN_ADAPTER'] ?? 'llvmpipe' };
+
+/** The lines that must come out the same: each epoch's train loss and test line. */
+const results = (out: string) =>
+  out
+    .split('\n')
+    .filter((l) => /^epoch \d+: train loss|^Test set:/.test(l))
+    .map((l) => l.replace(/, [\d.]+ s, .*$/, ''));
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((done) => setTimeout(done, ms));
+}
+
+/** Starts dist/cli.js (no wrapper, so a signal reaches the process that trains). */
+function start(args: string[]) {
+  const child = spawn(process.execPath, ['dist/cli.js', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const exit = new Promise<number | null>((done) => child.on('close', (code, signal) => done(code ?? (signal ? -1 : null))));
+  return { child, exit, output: () => ({ out, err }) };
+}
+
+async function waitFor(condition: () => boolean, what: string, timeoutMs = 300_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+const latest = (dir: string) => (existsSync(join(dir, 'latest')) ? readFileSync(join(dir, 'latest'), 'utf8').trim() : null);
+
+describe('kiln train mnist: checkpoints and resume', function () {
+  this.timeout(900_000);
+  let dir = '';
+  let uninterrupted: string[];
+  let finalWeights: Buffer;
+  const reference = mkdtempSync(join(tmpdir(), 'kiln-resume-reference-'));
+
+  before(() => {
+    const r = spawnSync(process.execPath, ['dist/cli.js', ...RUN, '--checkpoint-dir', reference], { env, encoding: 'utf8', timeout: 600_000 });
+    expect(r.status, r.stderr).to.equal(0);
+    uninterrupted = results(r.stdout);
+    expect(uninterrupted).to.have.length(4);
+    finalWeights = readFileSync(join(reference, latest(reference)!, 'model.safetensors'));
+  });
+  after(() => rmSync(reference, { recursive: true, force: true }));
+
+  /** The epoch lines a segment printed are the uninterrupted run's lines for those epochs. */
+  const sameEpochs = (lines: string[]) => {
+    for (let i = 0; i < lines.length; i += 2) {
+      const epoch = Number(/^epoch (\d+):/.exec(lines[i]!)![1]);
+      expect(lines.slice(i, i + 2), `epoch ${epoch}`).to.deep.equal(uninterrupted.slice(2 * (epoch - 1), 2 * epoch));
+    }
+  };
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'kiln-resume-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('killed with SIGKILL at random moments, it resumes from the last complete checkpoint and ends as the uninterrupted run', async () => {
+    const rand = new RandomStream(11);
+    const seen: string[] = [];
+    let args = [...RUN, '--checkpoint-dir', dir, '--checkpoint-every', '3'];
+    for (let kill = 0; kill < 3; kill++) {
+      const run = start(args);
+      // Once a checkpoint is complete, kill at a random moment of the next 0-1.5 s.
+      await waitFor(() => latest(dir) !== null && latest(dir) !== seen.at(-1), 'a new checkpoint');
+      await sleep(rand.below(800));
+      run.child.kill('SIGKILL');
+      await run.exit;
+      const complete = latest(dir);
+      expect(complete, 'latest names a checkpoint').to.match(/^epoch-\d+-step-\d+-[0-9a-f]{8}$/);
+      for (const file of ['model.safetensors', 'training.safetensors']) expect(existsSync(join(dir, complete!, file)), file).to.equal(true);
+      seen.push(complete!);
+      args = ['train', 'mnist', '--resume', dir];
+      const resumed = start(args);
+      await waitFor(() => /resuming from /.test(resumed.output().out), 'the resume line');
+      expect(resumed.output().out).to.contain(`resuming from ${join(dir, complete!)}:`);
+      resumed.child.kill('SIGKILL');
+      await resumed.exit;
+    }
+    const last = spawnSync(process.execPath, ['dist/cli.js', 'train', 'mnist', '--resume', dir], { env, encoding: 'utf8', timeout: 600_000 });
+    expect(last.status, last.stderr).to.equal(0);
+    // The last segment's epochs match the uninterrupted run's, and so do the final weights, to the bit.
+    sameEpochs(results(last.stdout));
+    expect(readFileSync(join(dir, latest(dir)!, 'model.safetensors')).equals(finalWeights)).to.equal(true);
+    console.log(`      killed 3 times, resumed from ${seen.join(', ')}; the final weights equal the uninterrupted run's`);
+  });
+
+  it('Ctrl-C writes a checkpoint at the next step boundary and exits 130; --resume finishes the run', async () => {
+    const run = start([...RUN, '--checkpoint-dir', dir, '--checkpoint-every', '2']);
+    await waitFor(() => latest(dir) !== null, 'the first checkpoint');
+    run.child.kill('SIGINT');
+    expect(await run.exit).to.equal(130);
+    expect(run.output().out).to.match(/stopped after \d+ epoch\(s\)( and step \d+ of epoch \d+)?; checkpoint in .*\(continue with --resume /);
+    const resumed = spawnSync(process.execPath, ['dist/cli.js', 'train', 'mnist', '--resume', dir], { env, encoding: 'utf8', timeout: 600_000 });
+    expect(resumed.status, resumed.stderr).to.equal(0);
+    sameEpochs(results(resumed.stdout));
+    expect(readFileSync(join(dir, latest(dir)!, 'model.safetensors')).equals(finalWeights)).to.equal(true);
+  });
+
+  it('a resume with other settings, or from a folder without a checkpoint, is refused with the reason', async () => {
+    const r = spawnSync(process.execPath, ['dist/cli.js', ...RUN, '--epochs', '1', '--checkpoint-dir', dir], { env, encoding: 'utf8', timeout: 600_000 });
+    expect(r.status, r.stderr).to.equal(0);
+    const other = spawnSync(process.execPath, ['dist/cli.js', 'train', 'mnist', '--resume', dir, '--lr', '0.05'], { env, encoding: 'utf8' });
+    expect(other.status).to.equal(1);
+    expect(other.stderr).to.match(/--lr 0\.05 differs from the checkpoint's 0\.025/);
+    const empty = mkdtempSync(join(tmpdir(), 'kiln-resume-empty-'));
+    const none = spawnSync(process.execPath, ['dist/cli.js', 'train', 'mnist', '--resume', empty], { env, encoding: 'utf8' });
+    rmSync(empty, { recursive: true, force: true });
+    expect(none.status).to.equal(1);
+    expect(none.stderr).to.match(/no complete checkpoint here \(no latest file\)/);
+    const file = spawnSync(process.execPath, ['dist/cli.js', ...RUN, '--checkpoint-dir', '/dev/null'], { env, encoding: 'utf8' });
+    expect(file.status).to.equal(2);
+    expect(file.stderr).to.match(/--checkpoint-dir \/dev\/null: exists and is not a folder/);
+  });
+});
