@@ -4,7 +4,9 @@
 // another net, another optimizer, other settings or a damaged file is refused, naming the mismatch.
 import { expect } from 'chai';
 import { compile, Dataset, loss, manualSeed, nn, optim, TrainingStopped, type Optimizer, type TrainingState } from '../src/node';
+import type { Device } from '../src/device/device';
 import type { Trainer } from '../src/train/trainer';
+import { decodeTrainingFile } from '../src/train/training-state';
 import { testDevice } from './helpers/device';
 
 const EXAMPLES = 200; // batch 32: 6 full steps and a tail of 8 per epoch
@@ -133,5 +135,74 @@ describe('resume: what is refused', function () {
     expect(error).to.be.instanceOf(TrainingStopped);
     expect(saved).to.deep.equal({ epoch: 0, step: 4 });
     expect(error!.message).to.equal('training stopped at epoch 1, step 4');
+  });
+});
+
+describe('kernel forms: the same seed, the same numbers', function () {
+  this.timeout(300_000);
+
+  /** Runs `body` with the tuner told to pick `force` (as a tuning cache holding another choice would). */
+  async function forcing<T>(device: Device, force: string | undefined, body: () => Promise<T>): Promise<T> {
+    const saved = device.tuning;
+    device.tuning = { ...saved, ...(force !== undefined ? { force } : {}) };
+    try {
+      return await body();
+    } finally {
+      device.tuning = saved;
+    }
+  }
+
+  /** The forms the training program ran, and a plain form that differs where the default is a subgroup one. */
+  async function forms(trainer: Trainer): Promise<string[]> {
+    return Object.values(decodeTrainingFile((await trainer.saveState()).training, 'state').meta.kernels);
+  }
+
+  it('a checkpoint records the kernel forms and a resume runs them, whatever the tuner would pick now', async () => {
+    const device = await testDevice();
+    const probe = await setup(() => optim.sgd({ lr: 0.1, momentum: 0.9 }));
+    await probe.trainer.fit(data(), { epochs: 1 });
+    const defaults = await forms(probe.trainer);
+    expect(defaults.length).to.be.above(0);
+    const other = defaults[0]!.replace(/\.subgroup.*$/, '');
+    // A run whose tuner picked `other`, checkpointed after epoch 1 and continued.
+    const { first, state, second, recorded } = await forcing(device, other, async () => {
+      const run = await setup(() => optim.sgd({ lr: 0.1, momentum: 0.9 }));
+      const [a] = await run.trainer.fit(data(), { epochs: 1 });
+      const saved = await run.trainer.saveState();
+      const [b] = await run.trainer.fit(data(), { epochs: 1 });
+      return { first: a!.loss, state: saved, second: b!.loss, recorded: await forms(run.trainer) };
+    });
+    expect(recorded).to.include(other);
+    expect(first).to.be.a('number');
+    // Resumed where the tuner would pick the defaults: it runs the checkpoint's forms instead.
+    const resumed = await setup(() => optim.sgd({ lr: 0.1, momentum: 0.9 }));
+    resumed.trainer.loadState(state);
+    const [again] = await resumed.trainer.fit(data(), { epochs: 1 });
+    expect(await forms(resumed.trainer)).to.deep.equal(recorded);
+    expect(again!.loss).to.equal(second);
+  });
+
+  it('deterministic: true runs the default forms whatever the tuner would pick, so two runs are bit-identical', async () => {
+    const device = await testDevice();
+    const run = async (force: string | undefined) =>
+      forcing(device, force, async () => {
+        manualSeed(4);
+        const model = net();
+        const trainer = compile(device, { model, loss: loss.crossEntropy, optimizer: optim.adam({ lr: 0.01 }), batchSize: 32, seed: 9, deterministic: true });
+        const losses = (await trainer.fit(data(), { epochs: 2 })).map((r) => r.loss);
+        return { losses, forms: await forms(trainer), weights: await weights(model) };
+      });
+    const plain = await run(undefined);
+    // Told to pick another form (a plain one where the default shares loads across a subgroup):
+    const other = plain.forms[0]!.replace(/\.subgroup.*$/, '');
+    const forced = await run(other);
+    expect(forced).to.deep.equal(plain);
+    // and without deterministic, that form is what runs.
+    const tuned = await forcing(device, other, async () => {
+      const trainer = compile(device, { model: net(), loss: loss.crossEntropy, optimizer: optim.adam({ lr: 0.01 }), batchSize: 32 });
+      await trainer.fit(data(), { epochs: 1 });
+      return forms(trainer);
+    });
+    expect(tuned).to.include(other);
   });
 });

@@ -83,6 +83,11 @@ const commands: Record<string, Command> = {
         help: 'write a training checkpoint into DIR at each epoch end (and on Ctrl-C); --resume DIR continues from it',
       },
       'checkpoint-every': { ...COUNT, help: 'also write a checkpoint every N steps' },
+      deterministic: {
+        type: 'boolean',
+        default: false,
+        help: 'default kernel forms whatever the tuning cache holds: the same seed gives bit-identical runs on one adapter',
+      },
       resume: { type: 'string', help: 'continue the run whose checkpoints are in DIR (its settings unless given)' },
       ...dataOptions,
     },

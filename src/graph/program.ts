@@ -22,6 +22,13 @@ export interface CompileOptions {
   label?: string;
   /** Run the fusion pass (src/graph/fusion/); defaults to the device's setting (on). Results are the same either way. */
   fusion?: boolean;
+  /**
+   * false: every kernel runs its default form, whatever the tuning cache holds, so that two runs on
+   * one adapter are bit-identical (forms sum in different orders). Default: the device's setting.
+   */
+  tuning?: boolean;
+  /** Kernel forms decided before (Program.kernelForms of an earlier compile, kept in a checkpoint): used where offered. */
+  pinned?: ReadonlyMap<string, string>;
 }
 
 export interface RunOptions {
@@ -38,6 +45,8 @@ interface Dispatch {
   buffers: string[];
   /** The kernel variant compile-time tuning chose (src/graph/tuning.ts), for calls that offer some. */
   variant?: string;
+  /** The call's kernel key, for calls that offer variants. */
+  key?: string;
 }
 
 /** One dispatch of a compiled step, as Program.kernels shows it. */
@@ -157,7 +166,10 @@ export class Program {
       if (node.kind === 'input') inputs.set(node.name, { tensor: node, buffer, fed: false });
     }
     const lowered = schedule.filter((n) => !n.op!.view).map((node) => ({ node, calls: node.op!.lower!(node, node.attrs) }));
-    const tuner = new Tuner(device);
+    const tuner = new Tuner(device, {
+      ...(options.tuning !== undefined ? { tuning: options.tuning } : {}),
+      ...(options.pinned ? { pinned: options.pinned } : {}),
+    });
     const dispatches = await Promise.all(lowered.flatMap(({ node, calls }) => calls.map((call) => makeDispatch(storage, node, call, tuner))));
     tuner.finish();
     const readable = new Map<Tensor, BufferRange>();
@@ -184,6 +196,11 @@ export class Program {
       buffers: [...d.buffers],
       bytes: d.node.inputs.reduce((sum, t) => sum + t.byteLength, d.node.isEffect ? 0 : d.node.byteLength),
     }));
+  }
+
+  /** The form each kernel that offers several runs, by kernel key: what a checkpoint keeps so that a resume runs the same kernels. */
+  get kernelForms(): Map<string, string> {
+    return new Map(this.dispatches.flatMap((d) => (d.key !== undefined && d.variant !== undefined ? [[d.key, d.variant] as [string, string]] : [])));
   }
 
   /** Names and shapes of the inputs that run() takes. */
@@ -321,8 +338,8 @@ async function makeDispatch(storage: StorageMap, node: Tensor, call: KernelCall,
     return { binding, resource: range };
   });
   checkWritableAliasing(node, call.code, ranges);
-  const { pipeline, bindGroup, workgroups, variant } = await selection.finish(entries);
-  return { node, label, pipeline, bindGroup, workgroups, buffers: names, ...(variant !== undefined ? { variant } : {}) };
+  const { pipeline, bindGroup, workgroups, variant, key } = await selection.finish(entries);
+  return { node, label, pipeline, bindGroup, workgroups, buffers: names, ...(variant !== undefined ? { variant } : {}), ...(key !== undefined ? { key } : {}) };
 }
 
 /**

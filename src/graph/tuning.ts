@@ -28,6 +28,15 @@ import { timeTrial, type Trial } from './tuning-timer';
 export interface Selected extends Trial {
   /** The variant's name; absent for calls that offer none. */
   variant?: string;
+  /** The call's kernel key (kernelKey), for calls that offer variants. */
+  key?: string;
+}
+
+export interface TunerOptions {
+  /** false: every call runs its first (default) form, whatever the cache or `force` say: the same kernels on every run of an adapter. */
+  tuning?: boolean;
+  /** Forms decided before (kernel key -> variant name, from a checkpoint): used where this device offers them. */
+  pinned?: ReadonlyMap<string, string>;
 }
 
 /** One call on its way through the Tuner: begun before its bind group entries exist. */
@@ -104,8 +113,16 @@ export class Tuner {
   /** The most FLOP per millisecond a kernel has run at in this compile: estimates before running one. */
   private rate = 0;
 
-  constructor(private readonly device: Device) {
-    this.cache = device.tuning.enabled && device.tuning.force === undefined ? cacheOf(device) : null;
+  private readonly enabled: boolean;
+  private readonly pinned: ReadonlyMap<string, string>;
+
+  constructor(
+    private readonly device: Device,
+    options: TunerOptions = {},
+  ) {
+    this.enabled = options.tuning !== false;
+    this.pinned = options.pinned ?? new Map();
+    this.cache = this.enabled && device.tuning.enabled && device.tuning.force === undefined ? cacheOf(device) : null;
     this.adapter = adapterKey(device);
   }
 
@@ -119,12 +136,22 @@ export class Tuner {
     if (variants.length > 0 && node.isEffect)
       throw new Error(`internal: ${node} (${label}) offers kernel variants, but effects write state and cannot be timed`);
     const options = this.device.tuning;
-    if (options.force !== undefined) return this.fixed(label, call, variants.find((v) => v.name === options.force) ?? variants[0]);
-    if (variants.length <= 1 || !options.enabled) return this.fixed(label, call, variants[0]);
-    const key = kernelKey(label, call);
+    const key = variants.length > 1 ? kernelKey(label, call) : undefined;
+    const pinned = key !== undefined ? this.pinned.get(key) : undefined;
+    if (pinned !== undefined) {
+      const variant = variants.find((v) => v.name === pinned);
+      if (variant) return this.fixed(label, call, variant, key);
+      const missing = call.variants?.find((v) => v.name === pinned)?.feature;
+      options.warn(
+        `${label}: the checkpoint's kernel form ${pinned} ${missing ? `needs the ${missing} feature, which this adapter lacks` : 'is not one this kernel offers'}; another form runs, so results may differ in the last bits`,
+      );
+    }
+    if (!this.enabled) return this.fixed(label, call, variants[0], key);
+    if (options.force !== undefined) return this.fixed(label, call, variants.find((v) => v.name === options.force) ?? variants[0], key);
+    if (key === undefined || !options.enabled) return this.fixed(label, call, variants[0], key);
     const cached = this.cache!.get(this.adapter, key);
     const pick = cached && variants.find((v) => v.name === cached.pick);
-    if (pick) return this.fixed(label, call, pick);
+    if (pick) return this.fixed(label, call, pick, key);
     this.misses++;
     const flops = node.op!.flops?.(node, node.attrs) ?? node.size;
     const pipeline = this.compile(label, call, variants[0]);
@@ -133,7 +160,7 @@ export class Tuner {
       finish: async (entries) => {
         const fallback = this.trial(label, call, await pipeline, entries, variants[0]);
         return new Promise<Selected>((resolve) => {
-          this.jobs.push({ key, label, call, flops, entries, fallback, done: resolve });
+          this.jobs.push({ key, label, call, flops, entries, fallback, done: (selected) => resolve(selected.then((s) => ({ ...s, key }))) });
           if (this.jobs.length === this.misses) void this.run();
         });
       },
@@ -150,9 +177,12 @@ export class Tuner {
     this.cache?.flush();
   }
 
-  private fixed(label: string, call: KernelCall, variant: KernelVariant | undefined): PendingSelection {
+  private fixed(label: string, call: KernelCall, variant: KernelVariant | undefined, key: string | undefined): PendingSelection {
     const pipeline = this.compile(label, call, variant);
-    return { ready: pipeline, finish: async (entries) => this.trial(label, call, await pipeline, entries, variant) };
+    return {
+      ready: pipeline,
+      finish: async (entries) => ({ ...this.trial(label, call, await pipeline, entries, variant), ...(key !== undefined ? { key } : {}) }),
+    };
   }
 
   private compile(label: string, call: KernelCall, variant: KernelVariant | undefined): Promise<GPUComputePipeline> {

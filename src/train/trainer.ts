@@ -43,6 +43,12 @@ export interface TrainerConfig {
   seed?: number;
   /** Fuse kernels when compiling (default: the device's setting, on). */
   fusion?: boolean;
+  /**
+   * Run every kernel in its default form, whatever the tuning cache holds: two runs with the same
+   * seed on one adapter are then bit-identical. Tuned forms can be faster, but they sum in other
+   * orders, so the last bits of the losses depend on what the cache held.
+   */
+  deterministic?: boolean;
 }
 
 export interface Progress {
@@ -125,6 +131,8 @@ export class Trainer {
   /** Where a loaded checkpoint left its epoch, for the next fit(). */
   private resume: { step: number; examples: number; order: Int32Array; sums: Float32Array } | null = null;
   private lastExamples: number | null = null;
+  /** Kernel forms a loaded checkpoint ran, for the programs compiled after it. */
+  private pinned = new Map<string, string>();
 
   constructor(device: Device, config: TrainerConfig) {
     if (!Number.isInteger(config.batchSize) || config.batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${config.batchSize}`);
@@ -148,6 +156,8 @@ export class Trainer {
       program = Program.compile(this.device, graph, {
         label: `${mode}[${batch}]`,
         ...(this.config.fusion !== undefined ? { fusion: this.config.fusion } : {}),
+        ...(this.config.deterministic ? { tuning: false } : {}),
+        pinned: this.pinned,
       }).then((compiled) => {
         if (accuracy) this.accuracyMeasured.add(compiled);
         return compiled;
@@ -319,6 +329,7 @@ export class Trainer {
       shuffle: this.shuffle.position,
       optimizer: this.config.optimizer.description,
       settings,
+      kernels: Object.fromEntries(await this.kernelForms()),
     };
     return { model: await saveCheckpoint(this.config.model), training: encodeTrainingFile(tensors, meta) };
   }
@@ -359,6 +370,8 @@ export class Trainer {
     loadCheckpoint(this.config.model, state.model, `${source}/model.safetensors`);
     for (const [name, v] of expected) v.assign(tensors.get(name)!.data);
     this.shuffle.seek(meta.shuffle);
+    // Programs compiled from now on run the checkpoint's kernel forms, where this adapter has them.
+    this.pinned = new Map(Object.entries(meta.kernels));
     this.epochsDone = meta.epoch + (meta.step > 0 ? 1 : 0); // an epoch in progress has started
     this.resume =
       meta.step > 0
@@ -371,6 +384,14 @@ export class Trainer {
         : null;
     this.lastExamples = meta.examples;
     return { epoch: meta.epoch, step: meta.step };
+  }
+
+  /** The kernel forms of every program this trainer compiled. */
+  private async kernelForms(): Promise<Map<string, string>> {
+    const forms = new Map(this.pinned);
+    for (const byKey of this.programs.values())
+      for (const program of byKey.values()) for (const [key, form] of (await program).kernelForms) forms.set(key, form);
+    return forms;
   }
 
   /** The optimizer's state and the dropout counters, by checkpoint name. */

@@ -7,8 +7,8 @@
 //   (`data.order`) and the running sums of loss and correct answers (`trainer.sums`). Scalars, in the
 //   `__metadata__` entry `kiln.training` as JSON: the format, the epochs completed and the steps done
 //   in the current one, the shuffle generator's position, the batch size, the number of examples,
-//   the optimizer's kind and hyperparameters, and the run's settings (net, lr, ... as the caller
-//   names them).
+//   the optimizer's kind and hyperparameters, the run's settings (net, lr, ... as the caller names
+//   them), and the form each tuned kernel ran (so that a resume runs the same kernels).
 // Loading validates all of it before it changes anything, with messages that name the mismatch.
 import { CheckpointError, decodeSafetensors, encodeSafetensors, type FileBytes, type NamedTensor } from './checkpoint';
 
@@ -30,6 +30,8 @@ export interface TrainingMeta {
   shuffle: { counter: number; used: number };
   optimizer: { kind: string; hyper: number[] };
   settings: RunSettings;
+  /** The kernel form each tuned kernel ran (kernel key -> variant), so that a resume runs the same ones. */
+  kernels: Record<string, string>;
 }
 
 /** The two files of a training checkpoint, as bytes (Node writes them into a folder, a browser into IndexedDB). */
@@ -63,6 +65,8 @@ export function decodeTrainingFile(bytes: FileBytes, source: string): { tensors:
   if (!m.shuffle || !count(m.shuffle.counter) || !count(m.shuffle.used)) fail(`shuffle must be a generator position, got ${JSON.stringify(m.shuffle)}`);
   if (!m.optimizer || typeof m.optimizer.kind !== 'string' || !Array.isArray(m.optimizer.hyper)) fail(`optimizer must name its kind and hyperparameters`);
   if (typeof m.settings !== 'object' || m.settings === null) fail('settings must be an object');
+  if (typeof m.kernels !== 'object' || m.kernels === null || !Object.values(m.kernels).every((v) => typeof v === 'string'))
+    fail('kernels must map kernel keys to form names');
   return { tensors: new Map(decoded.tensors.map((t) => [t.name, t])), meta: m as TrainingMeta };
 }
 

@@ -46,7 +46,14 @@ export async function trainMnistCommand(device: Device, given: ParsedOptions, ex
   const checkpointDir = options['checkpoint-dir'] !== undefined ? String(options['checkpoint-dir']) : resumeDir;
   const { label, train, test } = await loadMnist(options, ['train', 'test']);
   manualSeed(seed);
-  const { model, trainer } = setupMnist(device, { lr: Number(options['lr']), momentum: Number(options['momentum']), batchSize, seed, net: widths });
+  const { model, trainer } = setupMnist(device, {
+    lr: Number(options['lr']),
+    momentum: Number(options['momentum']),
+    batchSize,
+    seed,
+    net: widths,
+    deterministic: options['deterministic'] === true,
+  });
   console.log(
     `${label} CNN (conv ${widths.conv1}, conv ${widths.conv2}, fc ${widths.hidden}) on ${device.adapter.backend + (device.adapter.description ? ` (${device.adapter.description})` : '')}: ${train.count} training and ${test.count} test images, ` +
       `SGD lr ${options['lr']} momentum ${options['momentum']}, batch ${batchSize}, seed ${seed}`,

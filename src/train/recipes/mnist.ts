@@ -84,6 +84,8 @@ export interface MnistOptions {
   batchSize?: number;
   seed?: number;
   net?: MnistNetWidths;
+  /** Default kernel forms whatever the tuning cache holds (TrainerConfig.deterministic). */
+  deterministic?: boolean;
 }
 
 /** The net, SGD with momentum and nll_loss of the net's log_softmax, as one trainer. */
@@ -95,6 +97,7 @@ export function setupMnist(device: Device, options: MnistOptions = {}): { model:
     optimizer: new SGD({ lr: options.lr ?? 0.025, momentum: options.momentum ?? 0.9 }),
     batchSize: options.batchSize ?? 64,
     seed: options.seed ?? 0,
+    ...(options.deterministic ? { deterministic: true } : {}),
   });
   return { model, trainer };
 }
