@@ -36,6 +36,8 @@ interface MnistState {
   testCount?: number;
   loadError?: string;
   prediction?: { probabilities: number[]; predicted: number };
+  checkpoint?: { epoch: number; step: number };
+  resumedFrom?: { epoch: number; step: number };
 }
 
 describe('demo pages: softmax regression and the MNIST CNN in Chrome', function () {
@@ -96,6 +98,36 @@ describe('demo pages: softmax regression and the MNIST CNN in Chrome', function 
     expect(prediction!.probabilities.reduce((a, b) => a + b, 0)).to.be.closeTo(1, 1e-4);
     expect(await page.locator('#bars .bar').count()).to.equal(10);
     await browser().screenshot(page, 'mnist-train');
+    await page.close();
+  });
+
+  it('a training run interrupted by a reload resumes from its last checkpoint (IndexedDB) and ends as the uninterrupted run', async () => {
+    const url = 'mnist.html?net=narrow&epochs=2&limit=640&testLimit=200&batch=32&autostart=1&tuning=off';
+    const straight = await browser().open(`${url}&resume=0`);
+    await browser().waitForPhase(straight, ['done'], 400_000);
+    const expected = (await demoState<MnistState>(straight)).epochs!.map((e) => [e.epoch, e.loss, e.testCorrect]);
+    await straight.close();
+    expect(expected).to.have.length(2);
+
+    const page = await browser().open(url);
+    // Reload once the run has a checkpoint in the middle of an epoch.
+    await page.waitForFunction(() => ((window as unknown as { kilnDemo: MnistState }).kilnDemo.checkpoint?.step ?? 0) > 0, null, {
+      timeout: 400_000,
+      polling: 100,
+    });
+    const saved = (await demoState<MnistState>(page)).checkpoint!;
+    await page.reload();
+    await browser().waitForPhase(page, ['done'], 400_000);
+    const state = await demoState<MnistState>(page);
+    expect(state.resumedFrom!.epoch * 1000 + state.resumedFrom!.step).to.be.at.least(saved.epoch * 1000 + saved.step);
+    expect(state.epochs!.map((e) => [e.epoch, e.loss, e.testCorrect])).to.deep.equal(expected);
+    console.log(
+      `      reloaded after the checkpoint at epoch ${saved.epoch}, step ${saved.step}; resumed from epoch ${state.resumedFrom!.epoch}, step ${state.resumedFrom!.step}: the same ${expected.length} epochs`,
+    );
+    // The finished run is forgotten: another reload starts fresh.
+    await page.reload();
+    await browser().waitForPhase(page, ['running', 'done', 'ready'], 120_000);
+    expect((await demoState<MnistState>(page)).resumedFrom).to.equal(undefined);
     await page.close();
   });
 

@@ -78,12 +78,12 @@ describe('examples', function () {
     expect(accuracy).to.be.above(0.7);
   });
 
-  it('07-mnist-cnn: learns on 1,024 images in one epoch', () => {
+  it('07-mnist-cnn: learns on 640 images in one epoch', () => {
     const [accuracy] = numbers(
-      runExample('07-mnist-cnn', { EPOCHS: '1', LIMIT: '1024', KILN_ADAPTER: process.env['KILN_ADAPTER'] ?? 'llvmpipe' }),
+      runExample('07-mnist-cnn', { EPOCHS: '1', LIMIT: '640', KILN_ADAPTER: process.env['KILN_ADAPTER'] ?? 'llvmpipe' }),
       /epoch 1: .* accuracy ([\d.]+)%/,
     );
-    expect(accuracy).to.be.above(60);
+    expect(accuracy).to.be.above(40);
   });
 
   it('08-predict: predicts unseen x and classes', () => {

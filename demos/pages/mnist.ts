@@ -11,6 +11,7 @@ import { DigitDrawing } from '../common/digit-drawing';
 import { netOfCheckpoint } from '../../src/train/recipes/mnist-checkpoint';
 import { MnistSession, type TestResult } from '../common/mnist-session';
 import { inputById, readInteger, setNumber } from '../common/number-controls';
+import { forgetRun, saveRun, savedRun, type SavedRun } from '../common/run-store';
 import { downloadBytes } from '../common/save-file';
 import { $, fail, fetchBytes, openPageDevice, param, runPage, setPhase, status } from '../common/page';
 
@@ -144,9 +145,10 @@ function makeCharts(epochs: number): { loss: Plot; lossLine: Series; accuracy: P
   return { loss, lossLine, accuracy, accuracyLine };
 }
 
-async function train(device: Device, data: PageData, s: Settings): Promise<void> {
+/** Trains with settings `s`, or continues `resume` (a run a reload interrupted) from its checkpoint. */
+async function train(device: Device, data: PageData, s: Settings, resume?: SavedRun<Settings, EpochRecord>): Promise<void> {
   setBusy(true);
-  const records: EpochRecord[] = [];
+  const records: EpochRecord[] = [...(resume?.records ?? [])];
   setPhase('running', { settings: s, net: s.net, epochs: records, lossPoints: 0, testAccuracy: undefined, testCorrect: undefined });
   const subset = data.train.take(s.limit);
   const test = testSubset(data, s.testLimit);
@@ -154,14 +156,27 @@ async function train(device: Device, data: PageData, s: Settings): Promise<void>
     status(`Compiling the ${s.net} net…`);
     session = await MnistSession.create(device, s.net, s.batch);
     const current = session;
+    if (resume) {
+      const at = current.trainer.loadState(resume.state, { ...s }, 'the saved run');
+      window.kilnDemo.resumedFrom = at;
+      status(`Resuming the saved run: ${at.epoch} epoch(s) done${at.step > 0 ? `, then step ${at.step} of epoch ${at.epoch + 1}` : ''}…`);
+    }
     $('net-readout').textContent = s.net;
     const charts = makeCharts(s.epochs);
     // About 40 loss points per epoch: each report is one small readback.
     const steps = Math.floor(subset.count / Math.min(s.batch, subset.count));
     let speed = 0;
+    const reportEvery = Math.max(1, Math.ceil(steps / 40));
     await current.trainer.fit(subset, {
-      epochs: s.epochs,
-      reportEvery: Math.max(1, Math.ceil(steps / 40)),
+      epochs: s.epochs - current.trainer.progress.epoch,
+      reportEvery,
+      // A checkpoint into IndexedDB every few reports and at each epoch's end: a reload resumes from it.
+      settings: { ...s },
+      checkpointEvery: 10 * reportEvery,
+      onCheckpoint: async (state, at) => {
+        await saveRun<Settings, EpochRecord>({ settings: s, records: [...records], state, at: { ...at } });
+        window.kilnDemo.checkpoint = { ...at };
+      },
       onProgress: (p) => {
         speed = p.examplesPerSecond;
         charts.lossLine.points.push([p.epoch - 1 + p.seen / p.total, p.loss]);
@@ -191,6 +206,7 @@ async function train(device: Device, data: PageData, s: Settings): Promise<void>
     status(
       `Done: ${s.epochs} epoch(s) of the ${s.net} net on ${subset.count.toLocaleString()} images, test accuracy ${(100 * last.testAccuracy).toFixed(2)}%. Draw a digit below.`,
     );
+    await forgetRun();
     setPhase('done', { epochs: records });
     if (drawing && !drawing.empty) await drawing.predict();
   } finally {
@@ -283,5 +299,10 @@ runPage(async () => {
   setBusy(false);
   status(`Ready: ${data.train.count.toLocaleString()} training and ${data.test.count.toLocaleString()} test images. Train the net, or load weights.`);
   setPhase('ready');
-  if (param('autostart', 0) === 1) start();
+  // A run that a reload (or a closed tab) interrupted continues from its last checkpoint.
+  const unfinished = param('resume', 1) === 1 ? await savedRun<Settings, EpochRecord>() : undefined;
+  if (unfinished) {
+    fillControls(unfinished.settings);
+    train(device, data, unfinished.settings, unfinished).catch(report);
+  } else if (param('autostart', 0) === 1) start();
 });

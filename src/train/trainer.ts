@@ -287,8 +287,9 @@ export class Trainer {
       this.running = null;
       options.onProgress?.({ epoch: e, epochs, seen: examples, total: examples, loss, examplesPerSecond: (examples - resumed * batch) / seconds });
       results.push({ epoch: this.epochsDone, loss, seconds });
-      await this.checkpoint(options, e === epochs);
+      // onEpochEnd first: the epoch's checkpoint then holds whatever it did.
       await options.onEpochEnd?.(this.epochsDone, loss);
+      await this.checkpoint(options, e === epochs);
     }
     return results;
   }

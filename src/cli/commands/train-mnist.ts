@@ -92,6 +92,8 @@ export async function trainMnistCommand(device: Device, given: ParsedOptions, ex
   };
   if (checkpointDir !== null) for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, onSignal);
   const bar = new ProgressBar('train', 'images');
+  /** The size of the last checkpoint and the time it took to write (the state is read from the GPU in fit, before). */
+  const lastCheckpoint: { value: { bytes: number; seconds: number } | null } = { value: null };
   const flops = mnistTrainFlops(widths);
   const checkpointing =
     checkpointDir !== null
@@ -99,7 +101,9 @@ export async function trainMnistCommand(device: Device, given: ParsedOptions, ex
           settings: { ...settings, epochs },
           ...(options['checkpoint-every'] !== undefined ? { checkpointEvery: Number(options['checkpoint-every']) } : {}),
           onCheckpoint: async (state: Parameters<typeof saveTrainingCheckpoint>[1], at: { epoch: number; step: number }) => {
+            const begun = performance.now();
             await saveTrainingCheckpoint(checkpointDir, state, at);
+            lastCheckpoint.value = { bytes: state.model.length + state.training.length, seconds: (performance.now() - begun) / 1000 };
           },
           shouldStop: () => stopAsked !== null,
         }
@@ -111,7 +115,10 @@ export async function trainMnistCommand(device: Device, given: ParsedOptions, ex
       const [result] = await trainer.fit(train, { epochs: 1, onProgress: (p) => bar.update({ ...p, epoch, epochs }), ...checkpointing });
       const rate = train.count / result!.seconds;
       console.log(
-        `epoch ${epoch}: train loss ${result!.loss.toFixed(4)}, ${result!.seconds.toFixed(1)} s, ${rate.toFixed(1)} images/s (${((rate * flops) / 1e9).toFixed(2)} GFLOP/s)`,
+        `epoch ${epoch}: train loss ${result!.loss.toFixed(4)}, ${result!.seconds.toFixed(1)} s, ${rate.toFixed(1)} images/s (${((rate * flops) / 1e9).toFixed(2)} GFLOP/s)` +
+          (lastCheckpoint.value
+            ? `; checkpoint of ${(lastCheckpoint.value.bytes / 1e6).toFixed(1)} MB written in ${lastCheckpoint.value.seconds.toFixed(2)} s`
+            : ''),
       );
       const evaluation = await trainer.evaluate(test, { batchSize: 1000 });
       console.log(testLine(evaluation.loss, evaluation.accuracy!, test.count));
