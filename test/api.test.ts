@@ -2,7 +2,22 @@
 // splits, predict(), modules that register their fields, dropout that leaves initialisation alone,
 // and the host-side helpers for preparing data.
 import { expect } from 'chai';
-import { compile, data, Dataset, Graph, loss, manualSeed, nn, optim, predict, predictClasses, Program, type Tensor } from '../src/node';
+import {
+  compile,
+  data,
+  Dataset,
+  decodeSafetensors,
+  Graph,
+  loss,
+  manualSeed,
+  nn,
+  optim,
+  predict,
+  predictClasses,
+  Program,
+  type Tensor,
+  type TrainingState,
+} from '../src/node';
 import { checkBindingSizes } from '../src/graph/binding-limit';
 import { testDevice } from './helpers/device';
 
@@ -322,5 +337,34 @@ describe('divergence', function () {
       (e: Error) => e.message,
     );
     expect(message).to.match(/evaluation on line: the mean loss is Infinity; the model's outputs are not finite/);
+  });
+});
+
+describe('divergence and checkpoints', function () {
+  this.timeout(300_000);
+
+  it('a diverged state is never checkpointed, even without progress reports', async () => {
+    manualSeed(0);
+    const device = await testDevice();
+    const trainer = compile(device, { model: nn.linear(1, 1), loss: loss.mse, optimizer: optim.sgd({ lr: 1 }), batchSize: 1 });
+    const line = new Dataset({
+      name: 'line',
+      features: Float32Array.from({ length: 11 }, (_, i) => i + 1),
+      featureShape: [1],
+      targets: Float32Array.from({ length: 11 }, (_, i) => 2 * (i + 1) + 3),
+    });
+    const saved: TrainingState[] = [];
+    const error = await trainer.fit(line, { epochs: 20, shuffle: false, checkpointEvery: 1, onCheckpoint: (state) => void saved.push(state) }).then(
+      () => null,
+      (e: Error) => e,
+    );
+    expect(error?.message).to.match(/^training diverged/);
+    expect(saved.length).to.be.above(0);
+    // Every checkpoint written holds finite weights and a finite running loss: the diverged one was refused.
+    for (const state of saved) {
+      for (const t of decodeSafetensors(state.model, 'model').tensors) expect(Array.from(t.data).every(Number.isFinite), t.name).to.equal(true);
+      const sums = decodeSafetensors(state.training, 'training').tensors.find((t) => t.name === 'trainer.sums');
+      if (sums) expect(Number.isFinite(sums.data[0]!)).to.equal(true);
+    }
   });
 });

@@ -275,6 +275,9 @@ export class Trainer {
           }
         }
         if (boundary) {
+          // A diverged state is never checkpointed (it would replace a good one): the running loss is checked first.
+          const [lossSum] = report && sums ? await sums : await this.sums.read();
+          if (!Number.isFinite(lossSum!)) throw diverged(this.epochsDone, lossSum! / (step * batch), step * batch);
           this.running = { data, step };
           await this.checkpoint(options);
         }
