@@ -111,6 +111,24 @@ function checkString(name: string, spec: Extract<OptionSpec, { type: 'string' }>
   return value;
 }
 
+/** The path's stat, or null where nothing is there (or it cannot be seen). */
+function statOrNull(path: string): ReturnType<typeof statSync> | null {
+  try {
+    return statSync(path);
+  } catch {
+    return null;
+  }
+}
+
+function writable(path: string): boolean {
+  try {
+    accessSync(path, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * A file that will be written at the end of a long run is checked at its start: its folder exists
  * and is writable, and the path is absent or a regular file (never a device node or a folder).
@@ -118,59 +136,27 @@ function checkString(name: string, spec: Extract<OptionSpec, { type: 'string' }>
 export function checkOutputPath(name: string, path: string): void {
   if (path === '') throw new UsageError(`--${name} needs a file name`);
   const full = resolve(path);
-  let existing: ReturnType<typeof statSync> | undefined;
-  try {
-    existing = statSync(full);
-  } catch {
-    existing = undefined;
-  }
+  const existing = statOrNull(full);
   if (existing && !existing.isFile()) throw new UsageError(`--${name} ${path}: exists and is not a regular file; refusing to replace it`);
-  const folder = dirname(full);
-  let folderStat: ReturnType<typeof statSync> | undefined;
-  try {
-    folderStat = statSync(folder);
-  } catch {
-    throw new UsageError(`--${name} ${path}: folder ${dirname(path)} does not exist`);
-  }
-  if (!folderStat.isDirectory()) throw new UsageError(`--${name} ${path}: ${dirname(path)} is not a folder`);
-  try {
-    accessSync(folder, constants.W_OK);
-    if (existing) accessSync(full, constants.W_OK);
-  } catch {
+  const folder = statOrNull(dirname(full));
+  if (!folder) throw new UsageError(`--${name} ${path}: folder ${dirname(path)} does not exist`);
+  if (!folder.isDirectory()) throw new UsageError(`--${name} ${path}: ${dirname(path)} is not a folder`);
+  if (!writable(dirname(full)) || (existing && !writable(full)))
     throw new UsageError(`--${name} ${path}: ${existing ? 'the file' : `folder ${dirname(path)}`} is not writable`);
-  }
 }
 
 /** A folder to write into: an existing writable folder, or a new one whose parent is a writable folder. */
 export function checkOutputFolder(name: string, path: string): void {
   const full = resolve(path);
-  const writable = (p: string) => {
-    try {
-      accessSync(p, constants.W_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  let existing: ReturnType<typeof statSync> | undefined;
-  try {
-    existing = statSync(full);
-  } catch {
-    existing = undefined;
-  }
+  const existing = statOrNull(full);
   if (existing) {
     if (!existing.isDirectory()) throw new UsageError(`--${name} ${path}: exists and is not a folder`);
     if (!writable(full)) throw new UsageError(`--${name} ${path}: the folder is not writable`);
     return;
   }
-  const parent = dirname(full);
-  let parentStat: ReturnType<typeof statSync> | undefined;
-  try {
-    parentStat = statSync(parent);
-  } catch {
-    throw new UsageError(`--${name} ${path}: folder ${dirname(path)} does not exist`);
-  }
-  if (!parentStat.isDirectory() || !writable(parent)) throw new UsageError(`--${name} ${path}: cannot create it in ${dirname(path)}`);
+  const parent = statOrNull(dirname(full));
+  if (!parent) throw new UsageError(`--${name} ${path}: folder ${dirname(path)} does not exist`);
+  if (!parent.isDirectory() || !writable(dirname(full))) throw new UsageError(`--${name} ${path}: cannot create it in ${dirname(path)}`);
 }
 
 export function optionHelp(specs: Record<string, OptionSpec>): string {
