@@ -133,21 +133,23 @@ export class Tuner {
    */
   begin(node: Tensor, label: string, call: KernelCall): PendingSelection {
     const variants = this.offered(call);
-    if (variants.length > 0 && node.isEffect)
+    const runnable = this.runnable(call);
+    if (runnable.length > 0 && node.isEffect)
       throw new Error(`internal: ${node} (${label}) offers kernel variants, but effects write state and cannot be timed`);
     const options = this.device.tuning;
     const key = variants.length > 1 ? kernelKey(label, call) : undefined;
     const pinned = key !== undefined ? this.pinned.get(key) : undefined;
     if (pinned !== undefined) {
-      const variant = variants.find((v) => v.name === pinned);
+      const variant = runnable.find((v) => v.name === pinned);
       if (variant) return this.fixed(label, call, variant, key);
-      const missing = call.variants?.find((v) => v.name === pinned)?.feature;
+      const wanted = call.variants?.find((v) => v.name === pinned);
+      const why = wanted ? this.unmet(wanted) : undefined;
       options.warn(
-        `${label}: the checkpoint's kernel form ${pinned} ${missing ? `needs the ${missing} feature, which this adapter lacks` : 'is not one this kernel offers'}; another form runs, so results may differ in the last bits`,
+        `${label}: the checkpoint's kernel form ${pinned} ${why ? `needs ${why}, which this adapter lacks` : 'is not one this kernel offers'}; another form runs, so results may differ in the last bits`,
       );
     }
     if (!this.enabled) return this.fixed(label, call, variants[0], key);
-    if (options.force !== undefined) return this.fixed(label, call, variants.find((v) => v.name === options.force) ?? variants[0], key);
+    if (options.force !== undefined) return this.fixed(label, call, runnable.find((v) => v.name === options.force) ?? variants[0], key);
     if (key === undefined || !options.enabled) return this.fixed(label, call, variants[0], key);
     const cached = this.cache!.get(this.adapter, key);
     const pick = cached && variants.find((v) => v.name === cached.pick);
@@ -167,9 +169,24 @@ export class Tuner {
     };
   }
 
-  /** The call's variants this device can run: those whose code needs a feature it lacks are left out. */
+  /** The call's variants this device can run: those needing a feature or limits it lacks are left out. */
+  private runnable(call: KernelCall): readonly KernelVariant[] {
+    return (call.variants ?? []).filter((v) => this.unmet(v) === undefined);
+  }
+
+  /** The variants tuning tries: the runnable ones, less those shaped for hardware GPUs on a software adapter. */
   private offered(call: KernelCall): readonly KernelVariant[] {
-    return (call.variants ?? []).filter((v) => v.feature === undefined || this.device.gpu.features.has(v.feature));
+    return this.runnable(call).filter((v) => !(v.needs?.hardware && this.device.adapter.isSoftware));
+  }
+
+  /** What `variant` needs that this device lacks, in words, or undefined. */
+  private unmet(variant: KernelVariant): string | undefined {
+    if (variant.feature !== undefined && !this.device.gpu.features.has(variant.feature)) return `the ${variant.feature} feature`;
+    const limits = this.device.limits;
+    const { invocations = 0, workgroupBytes = 0 } = variant.needs ?? {};
+    if (invocations > (limits['maxComputeInvocationsPerWorkgroup'] ?? Infinity)) return `${invocations} invocations per workgroup`;
+    if (workgroupBytes > (limits['maxComputeWorkgroupStorageSize'] ?? Infinity)) return `${workgroupBytes} bytes of workgroup memory`;
+    return undefined;
   }
 
   /** Writes what this compile decided to the store (once per compile). */

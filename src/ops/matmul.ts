@@ -6,6 +6,7 @@ import source from '../../shaders/matmul.wgsl';
 import { fmt, ShapeError, type Shape } from '../graph/shape';
 import type { Tensor } from '../graph/tensor';
 import { gemmCode, gemmVariants, tunableCall } from './gemm-dispatch';
+import { hardwareVariants } from './gemm/variants';
 import { defineOp, type KernelCall, type TensorMeta } from './op';
 
 const code = gemmCode(source);
@@ -59,7 +60,11 @@ export const matmulOp = defineOp<MatmulAttrs>({
     const k = asRead(node.inputs[0]!.shape, attrs.transposeA)[1];
     const hasBias = node.inputs.length === 3;
     // Quads read A's rows four k at a time: A untransposed, each row starting at a multiple of K.
-    const variants = gemmVariants(code, Math.ceil(m / TILE_ROWS) * Math.ceil(n / TILE_COLS), { quads: !attrs.transposeA && k % 4 === 0 });
+    const variants = [
+      ...gemmVariants(code, Math.ceil(m / TILE_ROWS) * Math.ceil(n / TILE_COLS), { quads: !attrs.transposeA && k % 4 === 0 }),
+      // Workgroup-memory tiles and K splits, for hardware GPUs (src/ops/gemm/forms.ts).
+      ...hardwareVariants(attrs, m, n),
+    ];
     return [
       tunableCall(
         {

@@ -55,6 +55,21 @@ export interface KernelVariant {
   code?: string;
   /** A device feature the variant's code needs: without it the variant is not offered. */
   feature?: GPUFeatureName;
+  /** What else it needs of the device; a device without it is not offered the variant. */
+  needs?: VariantNeeds;
+}
+
+export interface VariantNeeds {
+  /**
+   * Shaped for hardware GPUs (workgroup-memory tiles, K split over a workgroup): tuning on a software
+   * adapter, where barriers are slow and each form costs a compile, does not try it; `force` and a
+   * checkpoint's pinned form still run it there.
+   */
+  hardware?: boolean;
+  /** Invocations per workgroup (maxComputeInvocationsPerWorkgroup). */
+  invocations?: number;
+  /** Bytes of workgroup memory (maxComputeWorkgroupStorageSize). */
+  workgroupBytes?: number;
 }
 
 export interface GradContext<A> {

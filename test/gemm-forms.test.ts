@@ -1,0 +1,122 @@
+// The GPU-shaped GEMM forms (src/ops/gemm/forms.ts), each forced in turn on both software adapters
+// against the float64 reference: odd shapes (no multiple of any tile, size-1 dimensions, K not a
+// multiple of 4 or of BK), all four layouts, the bias and relu epilogue, and the 2-D dispatch path.
+import { expect } from 'chai';
+import { evaluateCpu, Graph, openDevice, Program, type Device, type Tensor } from '../src/node';
+import { emitGemm } from '../src/ops/gemm/emit';
+import { checkForm, formName, formNeeds, KSPLIT_FORMS, TILED_FORMS, type GemmForm } from '../src/ops/gemm/forms';
+import { expectClose, randomArray } from './helpers/numeric';
+
+const FORMS: readonly GemmForm[] = [...TILED_FORMS, ...KSPLIT_FORMS];
+const LAYOUTS = [
+  { transposeA: false, transposeB: false },
+  { transposeA: true, transposeB: false },
+  { transposeA: false, transposeB: true },
+  { transposeA: true, transposeB: true },
+] as const;
+const layoutName = (l: (typeof LAYOUTS)[number]) => `${l.transposeA ? 'aT' : 'a'}x${l.transposeB ? 'bT' : 'b'}`;
+
+/** [m, k, n]: no multiple of any tile, size-1 dimensions, K not a multiple of 4 or of BK, a K split's long K. */
+const SHAPES: readonly [number, number, number][] = [
+  [37, 53, 29],
+  [1, 7, 1],
+  [130, 1, 67],
+  [5, 600, 3],
+];
+
+/** Runs op(a) · op(b) (+ bias, relu) with `force` as the device's forced variant; returns the kernel's variant and the check. */
+async function run(device: Device, form: string, [m, k, n]: [number, number, number], layout: (typeof LAYOUTS)[number], epilogue: boolean) {
+  const g = new Graph();
+  const a = g.input('a', layout.transposeA ? [k, m] : [m, k]);
+  const b = g.input('b', layout.transposeB ? [n, k] : [k, n]);
+  const bias = g.input('bias', [n]);
+  let out: Tensor = g.matmul(a, b, layout);
+  if (epilogue) out = g.relu(g.add(out, bias));
+  const feeds = { a: randomArray(m * k, 1), b: randomArray(k * n, 2), bias: randomArray(n, 3) };
+  const saved = device.tuning;
+  device.tuning = { ...saved, force: form };
+  try {
+    const program = await Program.compile(device, g, { outputs: [out], fusion: true });
+    program.run(feeds);
+    const gpu = await program.read(out);
+    const cpu = evaluateCpu(
+      [out],
+      new Map([
+        [a, feeds.a],
+        [b, feeds.b],
+        [bias, feeds.bias],
+      ] as [Tensor, Float32Array][]),
+    ).get(out)!;
+    const label = `${form} ${layoutName(layout)} [${m},${k},${n}]${epilogue ? ' +bias relu' : ''} on ${device.adapter.backend}`;
+    expectClose(gpu, cpu.data, label, 1e-4, 1e-5);
+    return program.kernels.find((kernel) => kernel.label.startsWith('matmul'))?.variant;
+  } finally {
+    device.tuning = saved;
+  }
+}
+
+describe('GPU-shaped GEMM forms', () => {
+  it('every form is valid and its generated code names its own shape', () => {
+    for (const form of FORMS) {
+      checkForm(form);
+      const code = emitGemm(form, LAYOUTS[0]);
+      expect(code, formName(form)).to.include(`@workgroup_size(${formNeeds(form).invocations})`);
+      expect(formNeeds(form).workgroupBytes, formName(form)).to.be.at.most(16384);
+    }
+    expect(() => checkForm({ kind: 'tiled', bm: 64, bn: 64, bk: 3, tm: 4, tn: 4 })).to.throw(/split evenly over 256 invocations/);
+    expect(() => checkForm({ kind: 'ksplit', rm: 4, rn: 4, threads: 96 })).to.throw(/power of two/);
+  });
+
+  for (const adapter of ['swiftshader', 'llvmpipe'] as const) {
+    describe(`on ${adapter}`, () => {
+      let device: Device;
+      before(async () => {
+        device = await openDevice({ adapter });
+      });
+
+      it('each form, forced, matches the reference on odd shapes, all four layouts, with and without the epilogue', async () => {
+        const limit = device.limits['maxComputeInvocationsPerWorkgroup'] ?? 256;
+        // SwiftShader compiles and runs these slowly: there the forms that llvmpipe (faster, but 128
+        // invocations at most) cannot run get every layout at the first shape and the size-1 and long-K
+        // shapes at the first layout; the others, which llvmpipe checks at every shape and layout, one case.
+        type Case = [(typeof SHAPES)[number], (typeof LAYOUTS)[number]];
+        const cases = (form: GemmForm): Case[] => {
+          if (adapter === 'llvmpipe') return SHAPES.flatMap((shape) => LAYOUTS.map((layout): Case => [shape, layout]));
+          if (formNeeds(form).invocations <= 128) return [[SHAPES[0]!, LAYOUTS[0]]];
+          return [...LAYOUTS.map((layout): Case => [SHAPES[0]!, layout]), [SHAPES[1]!, LAYOUTS[0]], [SHAPES[3]!, LAYOUTS[0]]];
+        };
+        let ran = 0;
+        for (const form of FORMS) {
+          const name = formName(form);
+          const fits = formNeeds(form).invocations <= limit;
+          // A form the adapter cannot run is never forced on it: the default runs instead.
+          if (!fits) {
+            expect(await run(device, name, SHAPES[0]!, LAYOUTS[0], false), `${name} on ${adapter}`).to.not.equal(name);
+            continue;
+          }
+          for (const [shape, layout] of cases(form)) {
+            expect(await run(device, name, shape, layout, false), `${name} ran on ${adapter}`).to.equal(name);
+            ran++;
+          }
+          expect(await run(device, name, SHAPES[0]!, LAYOUTS[2], true)).to.equal(name);
+        }
+        expect(ran).to.be.greaterThan(0);
+      });
+
+      it('tuning on a software adapter does not try the hardware forms', async () => {
+        const g = new Graph();
+        const c = g.matmul(g.input('a', [40, 30]), g.input('b', [30, 20]));
+        const program = await Program.compile(device, g, { outputs: [c] });
+        const variant = program.kernels[0]?.variant ?? '';
+        expect(FORMS.map(formName)).to.not.include(variant);
+      });
+    });
+  }
+
+  it('a dispatch over two dimensions: more than 65,535 output tiles', async () => {
+    const device = await openDevice({ adapter: 'llvmpipe' });
+    // 514 x 1028 outputs in 2 x 4 tiles: 66,049 workgroups, spread over x and y.
+    const form = KSPLIT_FORMS.find((f) => f.rm === 2 && f.rn === 4 && f.threads === 128)!;
+    expect(await run(device, formName(form), [514, 3, 1028], LAYOUTS[0], false)).to.equal(formName(form));
+  });
+});
