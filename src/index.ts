@@ -62,5 +62,5 @@ export type { Size2, Pair } from './ops/pool2d-window';
 export type { MatmulOptions } from './ops/matmul';
 export type { Axes } from './ops/reduce';
 export type { AnyOpDef, OpDef, CpuTensor, TensorMeta, KernelCall, KernelVariant, BindingRef, GradContext } from './ops/op';
-export type { TuningOptions, TuningStore } from './device/tuning-store';
+export type { TimedTrial, TrialTimer, TuningOptions, TuningStore } from './device/tuning-store';
 export type { KernelInfo } from './graph/program';

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { evaluateCpu, Graph, Program, type Device, type Tensor } from '../src/node';
 import { nodeTuningStore, openDevice, tuningCachePath } from '../src/device/node';
-import type { TuningOptions } from '../src/device/tuning-store';
+import { MemoryTuningStore, type TrialTimer, type TuningOptions } from '../src/device/tuning-store';
+import { HARDWARE_TUNING } from '../src/device/device';
 import { adapterKey, kernelKey } from '../src/graph/tuning';
 import { conv2dInputGrad } from '../src/ops/conv2d-input-grad';
 import { conv2dWeightGrad } from '../src/ops/conv2d-weight-grad';
@@ -97,7 +98,7 @@ const hasSubgroups = (device: Device): boolean => device.gpu.features.has('subgr
  */
 const defaultVariant = (device: Device, size: string, quads: boolean): string => (hasSubgroups(device) ? `${size}.subgroup` : quads ? `${size}.quads` : size);
 
-/** The variants that the step's tunable kernels offer, by kernel label. */
+/** The variants that the step's tunable kernels offer a software adapter, by kernel label (the hardware forms have test/gemm-forms.test.ts). */
 function offered(schedule: Program): Map<string, string[]> {
   const names = new Map<string, string[]>();
   for (const k of schedule.kernels) {
@@ -106,7 +107,7 @@ function offered(schedule: Program): Map<string, string[]> {
       if (call.variants)
         names.set(
           k.label,
-          call.variants.map((v) => v.name),
+          call.variants.filter((v) => !v.needs?.hardware).map((v) => v.name),
         );
   }
   return names;
@@ -218,6 +219,46 @@ describe('compile-time kernel tuning', () => {
       expect(next.program.stats.kernelsTuned).to.equal(0);
     });
     expect(warnings).to.deep.equal([]);
+  });
+
+  it('on a simulated fast adapter (a fake timer): picks the fastest form, and never stores a too-short verdict', async () => {
+    const device = await testDevice();
+    const calls: string[] = [];
+    // Microseconds like a GPU's: the plain form beats the default, and its 32-invocation size beats both.
+    const fast: TrialTimer = async (trial) => {
+      calls.push(trial.variant ?? '');
+      return trial.variant === 'wg32' ? 0.02 : /^wg\d+$/.test(trial.variant ?? '') ? 0.03 : 0.04;
+    };
+    const hardware = { enabled: true, budgetMs: 60_000, ...HARDWARE_TUNING, warn: () => undefined };
+    const store = new MemoryTuningStore();
+    await withTuning(device, { ...hardware, store, timer: fast }, async () => {
+      const { program } = await compileCase(device, timedGraph);
+      expect(program.kernels[0]!.variant).to.equal('wg32');
+      expect(program.stats.kernelsTuned).to.equal(1);
+    });
+    expect(calls).to.include.members(['wg16', 'wg32']);
+    const stored = JSON.parse(store.read() ?? '{}') as { adapters: Record<string, Record<string, { pick: string }>> };
+    expect(Object.values(stored.adapters[adapterKey(device)]!).map((r) => r.pick)).to.deep.equal(['wg32']);
+
+    // Every run reads 5 µs, under the 15 µs minimum: the default runs, and nothing is stored.
+    const quick = new MemoryTuningStore();
+    const tooShort: TrialTimer = async () => 0.005;
+    await withTuning(device, { ...hardware, store: quick, timer: tooShort }, async () => {
+      const { program } = await compileCase(device, timedGraph);
+      expect(program.kernels[0]!.variant).to.equal(defaultVariant(device, 'wg16', true));
+      expect(program.stats.kernelsTuned).to.equal(0);
+    });
+    expect(quick.read() ?? '').to.not.include('too short');
+    // The next process (a new store over the same text) measures again, and this time tunes.
+    calls.length = 0;
+    const next = new MemoryTuningStore();
+    const text = quick.read();
+    if (text !== null) next.write(text);
+    await withTuning(device, { ...hardware, store: next, timer: fast }, async () => {
+      const { program } = await compileCase(device, timedGraph);
+      expect(program.kernels[0]!.variant).to.equal('wg32');
+    });
+    expect(calls.length).to.be.greaterThan(0);
   });
 
   it('keys choices by adapter: a choice stored for another adapter is not used', async () => {

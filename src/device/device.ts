@@ -7,12 +7,11 @@ import { StagingRing } from './staging-ring';
 import { MemoryTuningStore, type TuningOptions } from './tuning-store';
 
 /**
- * Tuning's limits. A compile spends at most 30 s tuning (once per adapter and shape: the choices are
- * stored). A kernel is left alone when one run takes over 2.5 s (it would take some 20 s to time;
- * SwiftShader's MNIST convolutions at batch 64 take 1-2 s, and are tuned), or under 1 ms: compiling
- * its variants (0.1-0.5 s each on a software adapter) costs more than it could save, and on a
- * software adapter such a run is mostly the cost of a dispatch (0.1 ms on llvmpipe, 0.5 ms on
- * SwiftShader as measured), the same for every variant.
+ * Tuning's limits on a software adapter. A compile spends at most 30 s tuning (once per adapter and
+ * shape: the choices are stored). A kernel is left alone when one run takes over 2.5 s (it would take
+ * some 20 s to time; SwiftShader's MNIST convolutions at batch 64 take 1-2 s, and are tuned), or under
+ * 1 ms: compiling its variants (0.1-0.5 s each on a software adapter) costs more than it could save,
+ * and on a software adapter such a run is mostly the cost of a dispatch, the same for every variant.
  */
 export const DEFAULT_TUNING: Omit<TuningOptions, 'store'> = {
   enabled: true,
@@ -21,6 +20,13 @@ export const DEFAULT_TUNING: Omit<TuningOptions, 'store'> = {
   minRunMs: 1,
   warn: (message) => console.warn(message),
 };
+
+/**
+ * On a hardware GPU nearly every kernel of a training step runs for microseconds, a variant compiles
+ * in tens of milliseconds, and timestamp queries read nanoseconds: a kernel is worth tuning from
+ * 15 µs a run, and one running a second is far too slow to tune.
+ */
+export const HARDWARE_TUNING: Pick<TuningOptions, 'minRunMs' | 'maxRunMs'> = { minRunMs: 0.015, maxRunMs: 1_000 };
 
 export interface PipelineSpec {
   /** The kernel's name, used in error messages and GPU debug labels (for example `matmul`). */
@@ -73,11 +79,12 @@ export class Device {
    * entry point attaches a lasting store (Node: a JSON file, browser: localStorage) or turns it off
    * (Node: KILN_TUNING=off). Replace the object to change a setting.
    */
-  tuning: TuningOptions = { ...DEFAULT_TUNING, store: new MemoryTuningStore() };
+  tuning: TuningOptions;
 
   constructor(gpu: GPUDevice, adapter: AdapterSummary, keepAlive?: unknown) {
     this.gpu = gpu;
     this.adapter = adapter;
+    this.tuning = { ...DEFAULT_TUNING, ...(adapter.isSoftware ? {} : HARDWARE_TUNING), store: new MemoryTuningStore() };
     this.keepAlive = keepAlive;
     gpu.addEventListener('uncapturederror', (event) => {
       const error = (event as GPUUncapturedErrorEvent).error;

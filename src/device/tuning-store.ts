@@ -17,6 +17,16 @@ export interface TuningStore {
   write(text: string): void;
 }
 
+/** A configuration tuning times: a pipeline with its bind group and workgroups, and the variant it runs. */
+export interface TimedTrial {
+  pipeline: GPUComputePipeline;
+  bindGroup: GPUBindGroup;
+  workgroups: readonly [number, number, number];
+  variant?: string;
+}
+
+export type TrialTimer = (trial: TimedTrial, reps: number) => Promise<number>;
+
 /** What one kernel's tuning decided, as stored. */
 export interface TuningRecord {
   /** The variant to run. */
@@ -40,6 +50,11 @@ export interface TuningOptions {
   minRunMs: number;
   /** Runs this variant wherever a call offers one of that name, without timing or storing, even when tuning is off (tests). */
   force?: string;
+  /**
+   * Milliseconds per run of a configuration, averaged over `reps` runs in one submit: the device's own
+   * clock (timestamp queries, else the wall clock) unless set (tests simulate a fast adapter with it).
+   */
+  timer?: TrialTimer;
   /** Told about store problems that do not stop a compile (a corrupt cache, an unwritable file). */
   warn(message: string): void;
 }

@@ -52,8 +52,8 @@ const TRIAL_MS = 5;
 const MAX_REPS = 64;
 /** Kernels whose single run takes at least this long are timed run by run (a trial of many would be long). */
 const SLOW_MS = 10;
-/** A guess at one variant's pipeline compile, for the budget (SwiftShader takes about 0.5 s). */
-const COMPILE_MS = 500;
+/** A guess at one variant's pipeline compile, for the budget: SwiftShader takes about 0.5 s, a GPU's driver tens of milliseconds. */
+const COMPILE_MS = { software: 500, hardware: 100 };
 /** A variant replaces the default only when faster by more than this fraction (noise guard). */
 const MARGIN = 0.05;
 /** A slow kernel's variant is timed a second time only when its first run is within this factor of the best. */
@@ -194,6 +194,12 @@ export class Tuner {
     this.cache?.flush();
   }
 
+  /** Milliseconds per run of `trial` over `reps` runs: the device's clock, or the one its tuning options name. */
+  private time(trial: Selected, reps: number): Promise<number> {
+    const timer = this.device.tuning.timer;
+    return timer ? timer(trial, reps) : timeTrial(this.device, trial, reps);
+  }
+
   private fixed(label: string, call: KernelCall, variant: KernelVariant | undefined, key: string | undefined): PendingSelection {
     const pipeline = this.compile(label, call, variant);
     return {
@@ -261,17 +267,27 @@ export class Tuner {
     try {
       // A warm-up run (a software adapter may compile the kernel at its first dispatch), then a
       // reading that says whether the kernel is worth tuning, and cheap enough.
-      const warm = await timeTrial(this.device, fallback, 1);
-      const single = await timeTrial(this.device, fallback, 1);
+      const warm = await this.time(fallback, 1);
+      const single = await this.time(fallback, 1);
       this.rate = Math.max(this.rate, flops / Math.max(single, 1e-3));
       if (single > options.maxRunMs)
         return keep({ pick: first, us: { [first]: micros(single) }, skipped: `a run takes ${single.toFixed(0)} ms, over the ${options.maxRunMs} ms limit` });
       const reps = single >= SLOW_MS ? 1 : Math.max(1, Math.min(MAX_REPS, Math.round(TRIAL_MS / Math.max(single, 1e-3))));
-      const amortized = reps > 1 ? await timeTrial(this.device, fallback, reps) : single;
-      if (amortized < options.minRunMs)
-        return keep({ pick: first, us: { [first]: micros(amortized) }, skipped: `a run takes ${micros(amortized)} µs, too short to gain from tuning` });
+      const amortized = reps > 1 ? await this.time(fallback, reps) : single;
+      // Too quick to gain from tuning on this device, this time: recorded for this process only, since a
+      // reading that short is mostly the dispatch's cost and noise (a later process measures again).
+      if (amortized < options.minRunMs) {
+        cache.set(
+          this.adapter,
+          key,
+          { pick: first, us: { [first]: micros(amortized) }, skipped: `a run takes ${micros(amortized)} µs, too short to gain from tuning` },
+          { transient: true },
+        );
+        return fallback;
+      }
       // Each other variant: its compile, a warm-up and two trials.
-      const estimate = (variants.length - 1) * ((2 * reps + 1) * amortized + COMPILE_MS);
+      const compileMs = this.device.adapter.isSoftware ? COMPILE_MS.software : COMPILE_MS.hardware;
+      const estimate = (variants.length - 1) * ((2 * reps + 1) * amortized + compileMs);
       if (spent() + estimate > options.budgetMs) return later(`tuning it would take about ${(estimate / 1000).toFixed(1)} s, past the compile's budget`);
       // Stage one: the default and the first variant of each other code (a form: subgroup rows,
       // quads...). Stage two: the other variants of the winner's code (its workgroup sizes, split
@@ -319,18 +335,18 @@ export class Tuner {
       // but by noise, and each run of a slow kernel costs a software adapter's compile 0.1-0.5 s.
       const others = trials.map((_, i) => i).slice(1);
       // llvmpipe compiles a kernel at its first dispatch: one workgroup pays for that cheaply.
-      for (const i of others) await timeTrial(this.device, { ...trials[i]!, workgroups: [1, 1, 1] }, 1);
-      for (const i of others) best[i] = await timeTrial(this.device, trials[i]!, 1);
+      for (const i of others) await this.time({ ...trials[i]!, workgroups: [1, 1, 1] }, 1);
+      for (const i of others) best[i] = await this.time(trials[i]!, 1);
       const leader = Math.min(...best);
       for (const i of [...others].reverse()) {
-        if (best[i]! <= leader * CONTENDER) best[i] = Math.min(best[i]!, await timeTrial(this.device, trials[i]!, 1));
+        if (best[i]! <= leader * CONTENDER) best[i] = Math.min(best[i]!, await this.time(trials[i]!, 1));
       }
       return best;
     }
-    for (const trial of trials.slice(1)) await timeTrial(this.device, trial, 1);
+    for (const trial of trials.slice(1)) await this.time(trial, 1);
     const order = trials.map((_, i) => i);
     for (const round of [order, [...order].reverse()]) {
-      for (const i of round) best[i] = Math.min(best[i]!, await timeTrial(this.device, trials[i]!, reps));
+      for (const i of round) best[i] = Math.min(best[i]!, await this.time(trials[i]!, reps));
     }
     return best;
   }
