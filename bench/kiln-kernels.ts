@@ -22,7 +22,7 @@ export interface KernelRun {
   submitsPerRun: number;
 }
 
-async function timeProgram(device: Device, program: Program, output: Tensor, flops: number, reps: number): Promise<KernelRun> {
+export async function timeProgram(device: Device, program: Program, output: Tensor, flops: number, reps: number): Promise<KernelRun> {
   let submits = 0;
   const measured = await measureRuns(
     reps,

@@ -35,12 +35,26 @@ function installNavigator(): void {
   }
 }
 
-/** Loads TensorFlow.js (CommonJS builds, loaded with require so every export is there) on Kiln's device and checks it. */
-export async function openTfjs(device: Device): Promise<TfjsOnKiln> {
-  installNavigator();
+/** The two packages, as loaded. */
+export interface TfjsModules {
+  tf: Tf;
+  webgpu: WebGpuPackage;
+}
+
+/** From node_modules: the CommonJS builds, loaded with require so every export is there. */
+function requireTfjs(): TfjsModules {
   const requireCjs = createRequire(import.meta.url);
-  const tf = requireCjs('@tensorflow/tfjs') as Tf;
-  const { WebGPUBackend } = requireCjs('@tensorflow/tfjs-backend-webgpu') as WebGpuPackage;
+  return { tf: requireCjs('@tensorflow/tfjs') as Tf, webgpu: requireCjs('@tensorflow/tfjs-backend-webgpu') as WebGpuPackage };
+}
+
+/**
+ * Loads TensorFlow.js on Kiln's device and checks it. `load` gives the packages (the GPU check's
+ * bundle carries them inside it); it runs once the navigator stand-in is installed.
+ */
+export async function openTfjs(device: Device, load: () => Promise<TfjsModules> | TfjsModules = requireTfjs): Promise<TfjsOnKiln> {
+  installNavigator();
+  const { tf, webgpu } = await load();
+  const { WebGPUBackend } = webgpu;
   if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
   const { vendor, architecture, device: name, description } = device.adapter;
   const adapterInfo = { vendor, architecture, device: name, description } as GPUAdapterInfo;

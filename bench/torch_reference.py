@@ -6,7 +6,10 @@
   linreg       linear regression (b): 1000 x 2 points, minibatch 10 shuffled, SGD lr 0.03 (steps/s)
 
 Each workload runs after a warm-up; the figure is the median of --reps repetitions. Prints one JSON object.
+With --device cuda the MNIST workloads run on the GPU (the GPU check, scripts/gpu-check/run.sh), each
+timed span ending with torch.cuda.synchronize(); --batch sets mnist-train's batch (several: one row each).
 Usage: python3 bench/torch_reference.py [--reps 5] [--only mnist-train,mnist-infer,linreg] [--data data/mnist]
+                                       [--device cpu|cuda] [--batch 64[,256]] [--steps 10]
 """
 import argparse
 import gzip
@@ -67,18 +70,29 @@ def mnist(data_dir, split, count):
     return x, labels.long()
 
 
+DEVICE = torch.device("cpu")
+
+
+def sync():
+    if DEVICE.type == "cuda":
+        torch.cuda.synchronize()
+
+
 def median_seconds(reps, work):
     times = []
     for _ in range(reps):
+        sync()
         t0 = time.perf_counter()
         work()
+        sync()
         times.append(time.perf_counter() - t0)
     return statistics.median(times)
 
 
 def mnist_training(data_dir, reps, steps=10, batch=64):
     x, y = mnist(data_dir, "train", batch * (steps + 1))
-    model = Net()
+    x, y = x.to(DEVICE), y.to(DEVICE)
+    model = Net().to(DEVICE)
     model.train()
     optimizer = torch.optim.SGD(model.parameters(), lr=0.025, momentum=0.9)
 
@@ -91,6 +105,7 @@ def mnist_training(data_dir, reps, steps=10, batch=64):
             optimizer.step()
 
     run(0, 1)
+    sync()
     seconds = median_seconds(reps, lambda: run(1, steps))
     return {
         "value": batch * steps / seconds,
@@ -101,7 +116,8 @@ def mnist_training(data_dir, reps, steps=10, batch=64):
 
 def mnist_inference(data_dir, reps, count=1000):
     x, y = mnist(data_dir, "test", count)
-    model = Net()
+    x, y = x.to(DEVICE), y.to(DEVICE)
+    model = Net().to(DEVICE)
     model.eval()
     result = {}
 
@@ -145,7 +161,15 @@ def main():
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--only", default=",".join(WORKLOADS))
     parser.add_argument("--data", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "mnist"))
+    parser.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
+    parser.add_argument("--batch", default="64", help="mnist-train batch size(s), comma-separated")
+    parser.add_argument("--steps", type=int, default=10, help="mnist-train steps per timed run")
     args = parser.parse_args()
+    global DEVICE
+    if args.device == "cuda" and not torch.cuda.is_available():
+        parser.error("--device cuda: torch.cuda.is_available() is False")
+    DEVICE = torch.device(args.device)
+    batches = [int(b) for b in args.batch.split(",") if b]
     only = [w for w in args.only.split(",") if w]
     unknown = [w for w in only if w not in WORKLOADS]
     if unknown:
@@ -155,12 +179,14 @@ def main():
     torch.manual_seed(0)
     rows = {}
     if "mnist-train" in only:
-        rows["mnist-train"] = mnist_training(args.data, args.reps)
+        for i, batch in enumerate(batches):
+            rows["mnist-train" if i == 0 else f"mnist-train-{batch}"] = mnist_training(args.data, args.reps, args.steps, batch)
     if "mnist-infer" in only:
         rows["mnist-infer"] = mnist_inference(args.data, args.reps)
     if "linreg" in only:
         rows["linreg"] = linreg(args.reps)
-    print(json.dumps({"torch": torch.__version__, "threads": threads, "rows": rows}))
+    device = torch.cuda.get_device_name(0) if DEVICE.type == "cuda" else "cpu"
+    print(json.dumps({"torch": torch.__version__, "threads": threads, "device": device, "rows": rows}))
 
 
 if __name__ == "__main__":

@@ -179,14 +179,8 @@ export class Tuner {
     return this.runnable(call).filter((v) => !(v.needs?.hardware && this.device.adapter.isSoftware));
   }
 
-  /** What `variant` needs that this device lacks, in words, or undefined. */
   private unmet(variant: KernelVariant): string | undefined {
-    if (variant.feature !== undefined && !this.device.gpu.features.has(variant.feature)) return `the ${variant.feature} feature`;
-    const limits = this.device.limits;
-    const { invocations = 0, workgroupBytes = 0 } = variant.needs ?? {};
-    if (invocations > (limits['maxComputeInvocationsPerWorkgroup'] ?? Infinity)) return `${invocations} invocations per workgroup`;
-    if (workgroupBytes > (limits['maxComputeWorkgroupStorageSize'] ?? Infinity)) return `${workgroupBytes} bytes of workgroup memory`;
-    return undefined;
+    return unmetNeeds(this.device, variant);
   }
 
   /** Writes what this compile decided to the store (once per compile). */
@@ -350,6 +344,16 @@ export class Tuner {
     }
     return best;
   }
+}
+
+/** What `variant` needs that `device` lacks (a feature, invocations per workgroup, workgroup memory), in words, or undefined. */
+export function unmetNeeds(device: Pick<Device, 'gpu' | 'limits'>, variant: KernelVariant): string | undefined {
+  if (variant.feature !== undefined && !device.gpu.features.has(variant.feature)) return `the ${variant.feature} feature`;
+  const limits = device.limits;
+  const { invocations = 0, workgroupBytes = 0 } = variant.needs ?? {};
+  if (invocations > (limits['maxComputeInvocationsPerWorkgroup'] ?? Infinity)) return `${invocations} invocations per workgroup`;
+  if (workgroupBytes > (limits['maxComputeWorkgroupStorageSize'] ?? Infinity)) return `${workgroupBytes} bytes of workgroup memory`;
+  return undefined;
 }
 
 function micros(ms: number): number {
