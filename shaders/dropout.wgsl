@@ -6,8 +6,11 @@
 // per (n, c) channel (nn.Dropout2d). src/ops/dropout.ts prepends shaders/philox.wgsl.
 //
 // One invocation per Philox block, that is per 4 draws: all four words of a block are used. Philox
-// is most of this kernel's cost on a software adapter: one block per element took 47 ms against 4 ms
-// for MNIST's 64x64x12x12 activation on SwiftShader.
+// is most of this kernel's cost on a software adapter (one block per element was ten times slower on
+// SwiftShader). On a GPU the arithmetic is cheap and the parallelism is what counts: with PER_ELEMENT
+// (a variant offered to tuning on hardware adapters) each invocation writes one element and computes
+// the block its draw is in, so that dropout2d's channels no longer loop over H * W elements in one
+// invocation. Both forms write the same bytes.
 
 struct Params {
   key: vec2<u32>,
@@ -23,6 +26,7 @@ struct Params {
 
 override N: u32;
 override CHANNEL: u32 = 1u;
+override PER_ELEMENT: bool = false;
 
 fn keepScaled(i: u32, keep: bool) -> f32 {
   return select(0.0, x[i] * bitcast<f32>(params.scale_bits), keep);
@@ -30,7 +34,15 @@ fn keepScaled(i: u32, keep: bool) -> f32 {
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let block = gid.x + gid.y * groups.x * 64u;
+  let index = gid.x + gid.y * groups.x * 64u;
+  if (PER_ELEMENT) {
+    if (index >= N) { return; }
+    let j = index / CHANNEL;
+    let word = philox4x32(vec4<u32>(j / 4u, bitcast<u32>(step[0]), 0u, 0u), params.key)[j % 4u];
+    y[index] = keepScaled(index, word >= params.threshold && params.drop_all == 0u);
+    return;
+  }
+  let block = index;
   let draws = N / CHANNEL;
   let j0 = block * 4u;
   if (j0 >= draws) { return; }

@@ -118,6 +118,32 @@ describe('dropout', () => {
     }
   });
 
+  it('the per-element form (offered to tuning on hardware adapters), forced, writes the same mask and values', async () => {
+    const device = await testDevice();
+    const saved = device.tuning;
+    device.tuning = { ...saved, force: 'elements' };
+    try {
+      for (const [shape, channelSize] of [
+        [[4999], 1],
+        [[2, 3, 7], 7],
+        [[4, 6, 5, 7], 35],
+      ] as [number[], number][]) {
+        const size = shape.reduce((a, b) => a * b, 1);
+        const x = nonzero(size, 5);
+        const { gpu, cpu } = await runDropout(x, [...shape], 4, { p: 0.5, channelSize });
+        expect(kept(gpu), `mask of ${JSON.stringify(shape)}, channel ${channelSize}`).to.deep.equal(kept(cpu));
+        expectClose(gpu, cpu, `per-element dropout of ${JSON.stringify(shape)}`, 1e-6, 0);
+      }
+      const g = new Graph();
+      const y = g.dropout(g.input('x', [8, 9]), g.input('step', [1], 'i32'), { ...KEY, p: 0.5 });
+      const program = await Program.compile(device, g, { outputs: [y] });
+      expect(program.kernels[0]!.variant).to.equal('elements');
+      expect(program.kernels[0]!.workgroups[0]).to.equal(Math.ceil(72 / 64));
+    } finally {
+      device.tuning = saved;
+    }
+  });
+
   it('dropout2d zeroes whole channels (one draw per (n, c)), as the CPU reference', async () => {
     const [n, c, h, w] = [4, 6, 5, 7];
     const x = nonzero(n * c * h * w, 2);

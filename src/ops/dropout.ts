@@ -8,7 +8,8 @@ import kernel from '../../shaders/dropout.wgsl';
 import { fmt, ShapeError, sizeOf } from '../graph/shape';
 import type { Tensor } from '../graph/tensor';
 import { philox4x32 } from '../random/philox';
-import { defineOp, dispatch1d } from './op';
+import { tunableCall } from './gemm-dispatch';
+import { defineOp, dispatch1d, type KernelVariant } from './op';
 
 const code = `${philox}\n${kernel}`;
 
@@ -72,14 +73,12 @@ export const dropoutOp = defineOp<DropoutAttrs>({
       0,
       0,
     );
-    return [
-      {
-        code,
-        constants: { N: n, CHANNEL: attrs.channelSize },
-        bindings: [{ input: 0 }, { input: 1 }, { output: true }, { uniform: params }],
-        workgroups: dispatch1d(Math.ceil(n / attrs.channelSize / 4)),
-      },
+    // One invocation per Philox block (the default), or per element on hardware adapters (see the shader).
+    const variants: KernelVariant[] = [
+      { name: 'blocks', constants: { PER_ELEMENT: 0 }, workgroups: dispatch1d(Math.ceil(n / attrs.channelSize / 4)), code },
+      { name: 'elements', constants: { PER_ELEMENT: 1 }, workgroups: dispatch1d(n), code, needs: { hardware: true } },
     ];
+    return [tunableCall({ constants: { N: n, CHANNEL: attrs.channelSize }, bindings: [{ input: 0 }, { input: 1 }, { output: true }, { uniform: params }] }, variants)];
   },
   // dx = dy * mask / (1 - p) with the forward's mask, regenerated from the same key and step.
   grad: ({ inputs: [, step], attrs, dy }) => [dropout(dy, step!, attrs), null],
