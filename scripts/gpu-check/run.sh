@@ -76,7 +76,15 @@ fi
 command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv,noheader
 
 echo "== kiln info --adapter $adapter"
-"$node_bin" dist/cli.js info --adapter "$adapter"
+if ! "$node_bin" dist/cli.js info --adapter "$adapter"; then
+  # One run is all a GPU machine gives: say what Vulkan sees before the check fails the same way.
+  echo "== no adapter: Vulkan diagnostics"
+  ls -l /dev/nvidia* /dev/dri 2>&1 | head -20
+  ls /usr/share/vulkan/icd.d /etc/vulkan/icd.d /usr/local/nvidia/share/vulkan/icd.d 2>&1
+  ldconfig -p 2>/dev/null | grep -Ei 'vulkan|nvidia|EGL' | head -20
+  env | grep -E '^(VK_|__EGL|LD_LIBRARY_PATH)' || true
+  VK_LOADER_DEBUG=error,warn,info "$node_bin" dist/cli.js info --adapter "$adapter" 2>&1 | head -60
+fi
 echo "== dist/gpu-check.js"
 timeout $((deadline + 60)) "$node_bin" dist/gpu-check.js --adapter "$adapter" --out "$out" --deadline "$deadline" "${extra[@]}"
 rc=$?
