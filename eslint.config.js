@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'build/', 'docs/', 'test-output/', 'bench/results/', 'test/fixtures/consumer/out/'] },
+  { ignores: ['node_modules/', 'dist/', 'build/', 'docs/', 'test-output/', 'bench/results/', 'test/fixtures/consumer/out/', '.gpu-check/', '.gl/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

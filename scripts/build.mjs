@@ -36,7 +36,11 @@ function filesUnder(dir, suffix) {
 }
 
 const jobs = [
-  build({ ...node, entryPoints: { node: 'src/node.ts', cli: 'src/cli/main.ts', bench: 'bench/main.ts', 'gpu-check': 'bench/gpu-check.ts', 'demo-server': 'demos/server.ts' }, outdir: 'dist' }),
+  build({
+    ...node,
+    entryPoints: { node: 'src/node.ts', cli: 'src/cli/main.ts', bench: 'bench/main.ts', 'gpu-check': 'bench/gpu-check.ts', 'demo-server': 'demos/server.ts' },
+    outdir: 'dist',
+  }),
   build({ ...common, platform: 'browser', entryPoints: { browser: 'src/browser.ts' }, outdir: 'dist' }),
   emitDeclarations('dist/types'),
 ];

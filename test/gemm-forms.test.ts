@@ -5,6 +5,8 @@ import { expect } from 'chai';
 import { evaluateCpu, Graph, openDevice, Program, type Device, type Tensor } from '../src/node';
 import { emitGemm } from '../src/ops/gemm/emit';
 import { checkForm, formName, formNeeds, KSPLIT_FORMS, TILED_FORMS, type GemmForm } from '../src/ops/gemm/forms';
+import { matmulOperands } from '../src/ops/gemm/operands';
+import { conv2dWeightGrad } from '../src/ops/conv2d-weight-grad';
 import { expectClose, randomArray } from './helpers/numeric';
 
 const FORMS: readonly GemmForm[] = [...TILED_FORMS, ...KSPLIT_FORMS];
@@ -59,7 +61,7 @@ describe('GPU-shaped GEMM forms', () => {
   it('every form is valid and its generated code names its own shape', () => {
     for (const form of FORMS) {
       checkForm(form);
-      const code = emitGemm(form, LAYOUTS[0]);
+      const code = emitGemm(form, matmulOperands(LAYOUTS[0]));
       expect(code, formName(form)).to.include(`@workgroup_size(${formNeeds(form).invocations})`);
       expect(formNeeds(form).workgroupBytes, formName(form)).to.be.at.most(16384);
     }
@@ -101,6 +103,51 @@ describe('GPU-shaped GEMM forms', () => {
           expect(await run(device, name, SHAPES[0]!, LAYOUTS[2], true)).to.equal(name);
         }
         expect(ran).to.be.greaterThan(0);
+      });
+
+      it('conv2d forward (tiled forms) and its weight gradient (K splits), forced, match the reference with stride, padding and odd sizes', async () => {
+        const limit = device.limits['maxComputeInvocationsPerWorkgroup'] ?? 256;
+        const fits = (form: GemmForm) => formNeeds(form).invocations <= limit;
+        // 3 images of 5 channels, 13x11, 7 output channels: no tile is full.
+        type Build = (g: Graph) => { out: Tensor; inputs: Tensor[] };
+        const forward: Build = (g) => {
+          const x = g.input('x', [3, 5, 13, 11]);
+          const w = g.input('w', [7, 5, 3, 3]);
+          const b = g.input('b', [7]);
+          return { out: g.relu(g.conv2d(x, w, b, { stride: [2, 1], padding: 1 })), inputs: [x, w, b] };
+        };
+        const weightGrad: Build = (g) => {
+          const x = g.input('x', [3, 5, 13, 11]);
+          const dy = g.input('dy', [3, 7, 7, 11]);
+          return { out: conv2dWeightGrad(x, dy, { stride: [2, 1], padding: [1, 1], dilation: [1, 1] }, [3, 3], 5), inputs: [x, dy] };
+        };
+        const cases: [GemmForm[], Build, string][] = [
+          [TILED_FORMS.filter(fits), forward, 'conv2d'],
+          [KSPLIT_FORMS.filter(fits), weightGrad, 'conv2d_weight_grad'],
+        ];
+        for (const [forms, build, label] of cases) {
+          for (const form of forms) {
+            const name = formName(form);
+            const g = new Graph();
+            const { out, inputs } = build(g);
+            const data = inputs.map((t, i) => randomArray(t.size, 31 + i));
+            const saved = device.tuning;
+            device.tuning = { ...saved, force: name };
+            try {
+              const program = await Program.compile(device, g, { outputs: [out] });
+              expect(
+                program.kernels.find((k) => k.label.startsWith(label) && k.variant === name),
+                `${label} runs ${name}`,
+              ).to.not.equal(undefined);
+              program.run(Object.fromEntries(inputs.map((t, i) => [t.name, data[i]!])));
+              const gpu = await program.read(out);
+              const cpu = evaluateCpu([out], new Map(inputs.map((t, i) => [t, data[i]!]))).get(out)!;
+              expectClose(gpu, cpu.data, `${label} ${name} on ${adapter}`, 1e-4, 1e-5);
+            } finally {
+              device.tuning = saved;
+            }
+          }
+        }
       });
 
       it('tuning on a software adapter does not try the hardware forms', async () => {

@@ -10,6 +10,7 @@ import { fmt, ShapeError } from '../graph/shape';
 import type { Tensor } from '../graph/tensor';
 import { forEachTap, geometry, geometryConstants, hasPadding, outputSize, type Conv2dAttrs, type Pair } from './conv2d-geometry';
 import { gemmCode, gemmVariants, tunableCall } from './gemm-dispatch';
+import { weightGradHardwareVariants } from './gemm/variants';
 import { defineOp, type KernelVariant } from './op';
 import { reshape } from './reshape';
 import { sum } from './sum';
@@ -49,7 +50,11 @@ export const conv2dWeightGradOp = defineOp<Conv2dWeightGradAttrs>({
           constants: { ...geometryConstants(g), PADDED: hasPadding(attrs) ? 1 : 0, SPLITS: attrs.splits },
           bindings: [{ input: 0 }, { input: 1 }, { output: true }],
         },
-        weightGradVariants(tiles, attrs.splits, (g.OH * g.OW) % 4 === 0),
+        [
+          ...weightGradVariants(tiles, attrs.splits, (g.OH * g.OW) % 4 === 0),
+          // K split over a workgroup, lanes over pixels, for hardware GPUs (src/ops/gemm/forms.ts).
+          ...weightGradHardwareVariants(g.CO, g.C * g.KH * g.KW, attrs.splits),
+        ],
       ),
     ];
   },

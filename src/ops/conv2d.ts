@@ -12,6 +12,7 @@ import { check4d, convAttrs, forEachTap, geometry, geometryConstants, hasPadding
 import { conv2dInputGrad } from './conv2d-input-grad';
 import { conv2dWeightGrad } from './conv2d-weight-grad';
 import { gemmCode, gemmVariants, tunableCall } from './gemm-dispatch';
+import { convForwardHardwareVariants } from './gemm/variants';
 import { defineOp } from './op';
 import { sum } from './sum';
 
@@ -53,7 +54,11 @@ export const conv2dOp = defineOp<Conv2dForwardAttrs>({
         },
         // Quads read the weight's rows four k at a time: each row starts at a multiple of C*KH*KW.
         // They lead: at MNIST's conv2, SwiftShader 380 -> 334 ms with subgroups, llvmpipe 69 -> 56 ms.
-        gemmVariants(code, tiles, { quads: (g.C * g.KH * g.KW) % 4 === 0, quadsFirst: true }),
+        [
+          ...gemmVariants(code, tiles, { quads: (g.C * g.KH * g.KW) % 4 === 0, quadsFirst: true }),
+          // Workgroup-memory tiles, for hardware GPUs (src/ops/gemm/forms.ts).
+          ...convForwardHardwareVariants(g.CO, g.B * g.OH * g.OW),
+        ],
       ),
     ];
   },

@@ -78,7 +78,9 @@ export const dropoutOp = defineOp<DropoutAttrs>({
       { name: 'blocks', constants: { PER_ELEMENT: 0 }, workgroups: dispatch1d(Math.ceil(n / attrs.channelSize / 4)), code },
       { name: 'elements', constants: { PER_ELEMENT: 1 }, workgroups: dispatch1d(n), code, needs: { hardware: true } },
     ];
-    return [tunableCall({ constants: { N: n, CHANNEL: attrs.channelSize }, bindings: [{ input: 0 }, { input: 1 }, { output: true }, { uniform: params }] }, variants)];
+    return [
+      tunableCall({ constants: { N: n, CHANNEL: attrs.channelSize }, bindings: [{ input: 0 }, { input: 1 }, { output: true }, { uniform: params }] }, variants),
+    ];
   },
   // dx = dy * mask / (1 - p) with the forward's mask, regenerated from the same key and step.
   grad: ({ inputs: [, step], attrs, dy }) => [dropout(dy, step!, attrs), null],

@@ -6,7 +6,7 @@ import source from '../../shaders/matmul.wgsl';
 import { fmt, ShapeError, type Shape } from '../graph/shape';
 import type { Tensor } from '../graph/tensor';
 import { gemmCode, gemmVariants, tunableCall } from './gemm-dispatch';
-import { hardwareVariants } from './gemm/variants';
+import { matmulHardwareVariants } from './gemm/variants';
 import { defineOp, type KernelCall, type TensorMeta } from './op';
 
 const code = gemmCode(source);
@@ -63,7 +63,7 @@ export const matmulOp = defineOp<MatmulAttrs>({
     const variants = [
       ...gemmVariants(code, Math.ceil(m / TILE_ROWS) * Math.ceil(n / TILE_COLS), { quads: !attrs.transposeA && k % 4 === 0 }),
       // Workgroup-memory tiles and K splits, for hardware GPUs (src/ops/gemm/forms.ts).
-      ...hardwareVariants(attrs, m, n),
+      ...matmulHardwareVariants(attrs, m, n),
     ];
     return [
       tunableCall(
