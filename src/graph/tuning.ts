@@ -82,7 +82,9 @@ export function kernelKey(label: string, call: KernelCall): string {
     .sort()
     .map((k) => `${k}=${constants[k]}`)
     .join(',');
-  const variants = (call.variants ?? []).map((v) => `${v.name}:${JSON.stringify(v.constants)}:${v.code === undefined ? '' : hash(v.code)}`).join(';');
+  const variants = (call.variants ?? [])
+    .map((v) => `${v.name}:${v.entryPoint ?? ''}:${JSON.stringify(v.constants)}:${v.code === undefined ? '' : hash(v.code)}`)
+    .join(';');
   return `${label}|${hash(`${call.entryPoint ?? 'main'}\n${call.code}\n${variants}`)}|${shape}`;
 }
 
@@ -204,7 +206,7 @@ export class Tuner {
 
   private compile(label: string, call: KernelCall, variant: KernelVariant | undefined): Promise<GPUComputePipeline> {
     const constants = { ...call.constants, ...variant?.constants };
-    const pipeline = this.device.pipeline({ label, code: variant?.code ?? call.code, entryPoint: call.entryPoint ?? 'main', constants });
+    const pipeline = this.device.pipeline({ label, code: variant?.code ?? call.code, entryPoint: variant?.entryPoint ?? call.entryPoint ?? 'main', constants });
     this.compiles.push(pipeline.catch(() => undefined));
     return pipeline;
   }

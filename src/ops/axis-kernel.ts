@@ -2,8 +2,11 @@
 // [OUTER, LEN, INNER] and come in two entry points: `rows`, one invocation per output row (a plain
 // loop; best with many rows), and `wide`, one workgroup per row (strided partials, then a tree in
 // workgroup memory; best for a few long rows, where one invocation alone would run serially).
+// The lowering picks one by shape for software adapters; on a hardware GPU the other is offered to
+// tuning as well (the thresholds below were measured on SwiftShader, where barriers are slow).
 import { splitAtAxis, type Shape } from '../graph/shape';
-import { dispatch1d, type BindingRef, type KernelCall } from './op';
+import { tunableCall } from './gemm-dispatch';
+import { dispatch1d, type BindingRef, type KernelCall, type KernelVariant } from './op';
 
 /**
  * Fewer rows than this, of at least WIDE_FROM_LENGTH elements and at least WIDE_ROW_RATIO times as
@@ -14,6 +17,8 @@ import { dispatch1d, type BindingRef, type KernelCall } from './op';
 const WIDE_BELOW_ROWS = 256;
 const WIDE_FROM_LENGTH = 64;
 const WIDE_ROW_RATIO = 4;
+/** Invocations of a `wide` workgroup (WIDE in the shaders). */
+const WIDE_INVOCATIONS = 128;
 
 export function axisKernel(
   label: string,
@@ -26,12 +31,14 @@ export function axisKernel(
   const { outer, length, inner } = splitAtAxis(shape, axis);
   const rows = outer * inner;
   const wide = rows < WIDE_BELOW_ROWS && length >= WIDE_FROM_LENGTH && length >= WIDE_ROW_RATIO * rows;
+  const asRows: KernelVariant = { name: 'rows', entryPoint: 'rows', constants: {}, workgroups: dispatch1d(rows), code };
+  // One workgroup per row, indexed by workgroup_id.x alone: at most 65,535 rows.
+  const asWide: KernelVariant | null =
+    rows <= 65535 ? { name: 'wide', entryPoint: 'wide', constants: {}, workgroups: [rows, 1, 1], code, needs: { invocations: WIDE_INVOCATIONS } } : null;
+  const hardware = (v: KernelVariant): KernelVariant => ({ ...v, needs: { ...v.needs, hardware: true } });
+  const variants = wide && asWide ? [asWide, hardware(asRows)] : [asRows, ...(asWide && length > 1 ? [hardware(asWide)] : [])];
   return {
-    label,
-    code,
-    entryPoint: wide ? 'wide' : 'rows',
-    constants: { OUTER: outer, LEN: length, INNER: inner, ...constants },
-    bindings,
-    workgroups: wide ? [rows, 1, 1] : dispatch1d(rows),
+    ...tunableCall({ label, constants: { OUTER: outer, LEN: length, INNER: inner, ...constants }, bindings }, variants),
+    entryPoint: variants[0]!.entryPoint ?? 'rows',
   };
 }

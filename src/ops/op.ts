@@ -53,6 +53,8 @@ export interface KernelVariant {
   workgroups: readonly [number, number, number];
   /** WGSL replacing the call's, with the same bindings (the same kernel written another way). */
   code?: string;
+  /** The entry point to run instead of the call's (another entry of the same module). */
+  entryPoint?: string;
   /** A device feature the variant's code needs: without it the variant is not offered. */
   feature?: GPUFeatureName;
   /** What else it needs of the device; a device without it is not offered the variant. */
