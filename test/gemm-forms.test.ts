@@ -79,13 +79,13 @@ describe('GPU-shaped GEMM forms', () => {
       it('each form, forced, matches the reference on odd shapes, all four layouts, with and without the epilogue', async () => {
         const limit = device.limits['maxComputeInvocationsPerWorkgroup'] ?? 256;
         // SwiftShader compiles and runs these slowly: there the forms that llvmpipe (faster, but 128
-        // invocations at most) cannot run get every layout at the first shape and the size-1 and long-K
-        // shapes at the first layout; the others, which llvmpipe checks at every shape and layout, one case.
+        // invocations at most) cannot run get every layout at the first shape and the long-K shape at
+        // the first layout; the others, which llvmpipe checks at every shape and layout, one case.
         type Case = [(typeof SHAPES)[number], (typeof LAYOUTS)[number]];
         const cases = (form: GemmForm): Case[] => {
           if (adapter === 'llvmpipe') return SHAPES.flatMap((shape) => LAYOUTS.map((layout): Case => [shape, layout]));
           if (formNeeds(form).invocations <= 128) return [[SHAPES[0]!, LAYOUTS[0]]];
-          return [...LAYOUTS.map((layout): Case => [SHAPES[0]!, layout]), [SHAPES[1]!, LAYOUTS[0]], [SHAPES[3]!, LAYOUTS[0]]];
+          return [...LAYOUTS.map((layout): Case => [SHAPES[0]!, layout]), [SHAPES[3]!, LAYOUTS[0]]];
         };
         let ran = 0;
         for (const form of FORMS) {
