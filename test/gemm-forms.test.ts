@@ -7,6 +7,7 @@ import { emitGemm } from '../src/ops/gemm/emit';
 import { checkForm, formName, formNeeds, KSPLIT_FORMS, TILED_FORMS, type GemmForm } from '../src/ops/gemm/forms';
 import { matmulOperands } from '../src/ops/gemm/operands';
 import { conv2dWeightGrad } from '../src/ops/conv2d-weight-grad';
+import { conv2dInputGrad } from '../src/ops/conv2d-input-grad';
 import { expectClose, randomArray } from './helpers/numeric';
 
 const FORMS: readonly GemmForm[] = [...TILED_FORMS, ...KSPLIT_FORMS];
@@ -105,7 +106,7 @@ describe('GPU-shaped GEMM forms', () => {
         expect(ran).to.be.greaterThan(0);
       });
 
-      it('conv2d forward (tiled forms) and its weight gradient (K splits), forced, match the reference with stride, padding and odd sizes', async () => {
+      it('conv2d forward and input gradient (tiled forms) and its weight gradient (K splits), forced, match the reference with stride, padding and odd sizes', async () => {
         const limit = device.limits['maxComputeInvocationsPerWorkgroup'] ?? 256;
         const fits = (form: GemmForm) => formNeeds(form).invocations <= limit;
         // 3 images of 5 channels, 13x11, 7 output channels: no tile is full.
@@ -121,8 +122,14 @@ describe('GPU-shaped GEMM forms', () => {
           const dy = g.input('dy', [3, 7, 7, 11]);
           return { out: conv2dWeightGrad(x, dy, { stride: [2, 1], padding: [1, 1], dilation: [1, 1] }, [3, 3], 5), inputs: [x, dy] };
         };
+        const inputGrad: Build = (g) => {
+          const dy = g.input('dy', [3, 7, 7, 11]);
+          const w = g.input('w', [7, 5, 3, 3]);
+          return { out: conv2dInputGrad(dy, w, { stride: [2, 1], padding: [1, 1], dilation: [1, 1] }, [13, 11]), inputs: [dy, w] };
+        };
         const cases: [GemmForm[], Build, string][] = [
           [TILED_FORMS.filter(fits), forward, 'conv2d'],
+          [TILED_FORMS.filter(fits), inputGrad, 'conv2d_input_grad'],
           [KSPLIT_FORMS.filter(fits), weightGrad, 'conv2d_weight_grad'],
         ];
         for (const [forms, build, label] of cases) {

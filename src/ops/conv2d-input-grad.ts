@@ -9,6 +9,7 @@ import { fmt, ShapeError } from '../graph/shape';
 import type { Tensor } from '../graph/tensor';
 import { forEachTap, geometry, geometryConstants, outputSize, type Conv2dAttrs, type Pair } from './conv2d-geometry';
 import { gemmCode, gemmVariants, tunableCall } from './gemm-dispatch';
+import { inputGradHardwareVariants } from './gemm/variants';
 import { defineOp } from './op';
 import { permute } from './permute';
 
@@ -41,7 +42,11 @@ export const conv2dInputGradOp = defineOp<Conv2dInputGradAttrs>({
     const [dy, wt] = node.inputs;
     const g = geometry(inputShape(dy!.shape, wt!.shape, attrs.inputSize), weightShape(wt!.shape), attrs);
     // Quads read 4 output channels of a row at once: CO % 4 == 0 keeps every row and block aligned.
-    const variants = gemmVariants(code, Math.ceil(g.C / 16) * Math.ceil((g.B * g.H * g.W) / 8), { quads: g.CO % 4 === 0 });
+    const variants = [
+      ...gemmVariants(code, Math.ceil(g.C / 16) * Math.ceil((g.B * g.H * g.W) / 8), { quads: g.CO % 4 === 0 }),
+      // Workgroup-memory tiles, for hardware GPUs (src/ops/gemm/forms.ts).
+      ...inputGradHardwareVariants(g.C, g.B * g.H * g.W),
+    ];
     return [tunableCall({ label: 'conv2d_input_grad', constants: geometryConstants(g), bindings: [{ input: 0 }, { input: 1 }, { output: true }] }, variants)];
   },
   cpu([dy, wt], attrs, out) {

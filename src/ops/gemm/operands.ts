@@ -98,6 +98,44 @@ fn finishRow(v: f32, co: u32) -> f32 {
 }
 
 /**
+ * shaders/conv2d_input_grad.wgsl's: dx[n, ci, ih, iw] = sum over k = (kh, kw, co) of the channel-last
+ * weight [C, KH, KW, CO] times dy[n, co, oh, ow], for the taps whose (ih + PH - kh*DH) / SH (and
+ * likewise for the width) is exact and inside dy; zero for the others.
+ */
+export function inputGradOperands(): GemmOperands {
+  return {
+    what: 'conv2d input gradient, rows = input channels, columns = input pixels (n, ih, iw), K = taps x output channels',
+    declarations: `${convGeometry}
+@group(0) @binding(0) var<storage, read> dy: array<f32>;
+@group(0) @binding(1) var<storage, read> a: array<f32>;
+@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+
+fn dyTap(k: u32, p: u32) -> f32 {
+  let n = p / (H * W);
+  let r = p % (H * W);
+  let co = k % CO;
+  let tap = k / CO;
+  let th = i32(r / W + PH) - i32((tap / KW) * DH);
+  let tw = i32(r % W + PW) - i32((tap % KW) * DW);
+  if (th < 0 || tw < 0 || th % i32(SH) != 0 || tw % i32(SW) != 0) { return 0.0; }
+  let oh = u32(th) / SH;
+  let ow = u32(tw) / SW;
+  if (oh >= OH || ow >= OW) { return 0.0; }
+  return dy[((n * CO + co) * OH + oh) * OW + ow];
+}
+`,
+    M: 'C',
+    N: '(B * H * W)',
+    K: '(KH * KW * CO)',
+    a: (m, k) => `a[(${m}) * (KH * KW * CO) + (${k})]`,
+    b: (k, n) => `dyTap(${k}, ${n})`,
+    aContiguous: 'k',
+    bContiguous: 'n',
+    store: (m, n, v) => `out[(((${n}) / (H * W)) * C + (${m})) * (H * W) + (${n}) % (H * W)] = ${v};`,
+  };
+}
+
+/**
  * shaders/conv2d_weight_grad.wgsl's: partials[s, co, tap] = sum over the pixels p of range s of
  * dy[n, co, oh, ow] * im2col(tap, p), every one of the SPLITS slabs written (RANGES is set, unused).
  */

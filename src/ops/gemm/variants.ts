@@ -2,7 +2,7 @@
 import { dispatch1d, type KernelVariant } from '../op';
 import { emitGemm, type GemmOperands } from './emit';
 import { formName, formNeeds, formTiles, KSPLIT_FORMS, ksplitWorthOffering, TILED_FORMS, type GemmForm } from './forms';
-import { convForwardOperands, matmulOperands, weightGradOperands, type GemmLayout } from './operands';
+import { convForwardOperands, inputGradOperands, matmulOperands, weightGradOperands, type GemmLayout } from './operands';
 
 /** One form as a variant: one workgroup per output tile of each of `slabs` slabs, its code generated for `operands`. */
 export function formVariant(form: GemmForm, operands: GemmOperands, m: number, n: number, slabs = 1): KernelVariant {
@@ -27,6 +27,12 @@ export function matmulHardwareVariants(layout: GemmLayout, m: number, n: number)
 export function convForwardHardwareVariants(outChannels: number, pixels: number): KernelVariant[] {
   const operands = convForwardOperands();
   return TILED_FORMS.map((form) => formVariant(form, operands, outChannels, pixels));
+}
+
+/** conv2d's input gradient: the tiled forms over C x (B*H*W). */
+export function inputGradHardwareVariants(inChannels: number, pixels: number): KernelVariant[] {
+  const operands = inputGradOperands();
+  return TILED_FORMS.map((form) => formVariant(form, operands, inChannels, pixels));
 }
 
 /**
