@@ -72,6 +72,10 @@ if [ -z "${VK_DRIVER_FILES:-}${VK_ICD_FILENAMES:-}" ] && [ -f "$nvidia_icd" ] &&
   export VK_DRIVER_FILES="$nvidia_icd"
   egl=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json
   [ -f "$egl" ] && export __EGL_VENDOR_LIBRARY_FILENAMES="$egl"
+  # The ICD names its library (libGLX_nvidia.so.0) without a folder: let the loader find the driver's.
+  if [ -d /usr/local/nvidia/lib64 ] && ! ldconfig -p 2>/dev/null | grep -q 'libGLX_nvidia\.so\.0'; then
+    export LD_LIBRARY_PATH="/usr/local/nvidia/lib64${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  fi
 fi
 command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv,noheader
 
