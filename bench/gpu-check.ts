@@ -35,6 +35,7 @@ import { kilnMnistInference, shippedMnist } from './kiln-workloads';
 import { openTfjs, type TfjsModules } from './tfjs-device';
 import { tfjsMatmul } from './tfjs-kernels';
 import { tfjsMnistTraining } from './tfjs-mnist';
+import { pythonWithTorch } from './torch-column';
 import { medianMs } from './timing';
 
 interface CheckOptions {
@@ -237,8 +238,7 @@ await section('infer', short ? 60 : 20, async () => {
 });
 
 await section('torch', short ? 60 : 60, async () => {
-  const pythons = ['python3', '/usr/bin/python3'];
-  const python = pythons.find((p) => spawnSync(p, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0);
+  const python = pythonWithTorch();
   if (!python) return { missing: 'no python3 with torch' };
   const cuda = spawnSync(python, ['-c', 'import torch; assert torch.cuda.is_available()'], { stdio: 'ignore' }).status === 0;
   const args = [join(root, 'bench', 'torch_reference.py'), '--device', cuda ? 'cuda' : 'cpu', '--data', join(root, 'data', 'mnist')];

@@ -145,7 +145,7 @@ export class Tuner {
       const variant = runnable.find((v) => v.name === pinned);
       if (variant) return this.fixed(label, call, variant, key);
       const wanted = call.variants?.find((v) => v.name === pinned);
-      const why = wanted ? this.unmet(wanted) : undefined;
+      const why = wanted ? unmetNeeds(this.device, wanted) : undefined;
       options.warn(
         `${label}: the checkpoint's kernel form ${pinned} ${why ? `needs ${why}, which this adapter lacks` : 'is not one this kernel offers'}; another form runs, so results may differ in the last bits`,
       );
@@ -173,16 +173,12 @@ export class Tuner {
 
   /** The call's variants this device can run: those needing a feature or limits it lacks are left out. */
   private runnable(call: KernelCall): readonly KernelVariant[] {
-    return (call.variants ?? []).filter((v) => this.unmet(v) === undefined);
+    return (call.variants ?? []).filter((v) => unmetNeeds(this.device, v) === undefined);
   }
 
   /** The variants tuning tries: the runnable ones, less those shaped for hardware GPUs on a software adapter. */
   private offered(call: KernelCall): readonly KernelVariant[] {
     return this.runnable(call).filter((v) => !(v.needs?.hardware && this.device.adapter.isSoftware));
-  }
-
-  private unmet(variant: KernelVariant): string | undefined {
-    return unmetNeeds(this.device, variant);
   }
 
   /** Writes what this compile decided to the store (once per compile). */

@@ -5,8 +5,7 @@
 // The lowering picks one by shape for software adapters; on a hardware GPU the other is offered to
 // tuning as well (the thresholds below were measured on SwiftShader, where barriers are slow).
 import { splitAtAxis, type Shape } from '../graph/shape';
-import { tunableCall } from './gemm-dispatch';
-import { dispatch1d, type BindingRef, type KernelCall, type KernelVariant } from './op';
+import { dispatch1d, tunableCall, type BindingRef, type KernelCall, type KernelVariant } from './op';
 
 /**
  * Fewer rows than this, of at least WIDE_FROM_LENGTH elements and at least WIDE_ROW_RATIO times as
@@ -37,8 +36,5 @@ export function axisKernel(
     rows <= 65535 ? { name: 'wide', entryPoint: 'wide', constants: {}, workgroups: [rows, 1, 1], code, needs: { invocations: WIDE_INVOCATIONS } } : null;
   const hardware = (v: KernelVariant): KernelVariant => ({ ...v, needs: { ...v.needs, hardware: true } });
   const variants = wide && asWide ? [asWide, hardware(asRows)] : [asRows, ...(asWide && length > 1 ? [hardware(asWide)] : [])];
-  return {
-    ...tunableCall({ label, constants: { OUTER: outer, LEN: length, INNER: inner, ...constants }, bindings }, variants),
-    entryPoint: variants[0]!.entryPoint ?? 'rows',
-  };
+  return tunableCall({ label, constants: { OUTER: outer, LEN: length, INNER: inner, ...constants }, bindings }, variants);
 }

@@ -8,9 +8,9 @@ import source from '../../shaders/conv2d_input_grad.wgsl';
 import { fmt, ShapeError } from '../graph/shape';
 import type { Tensor } from '../graph/tensor';
 import { forEachTap, geometry, geometryConstants, outputSize, type Conv2dAttrs, type Pair } from './conv2d-geometry';
-import { gemmCode, gemmVariants, tunableCall } from './gemm-dispatch';
+import { gemmCode, gemmVariants } from './gemm-dispatch';
 import { inputGradHardwareVariants } from './gemm/variants';
-import { defineOp } from './op';
+import { defineOp, tunableCall } from './op';
 import { permute } from './permute';
 
 const code = gemmCode(convGeometry, gemmTile, source);

@@ -9,9 +9,9 @@ import source from '../../shaders/conv2d_weight_grad.wgsl';
 import { fmt, ShapeError } from '../graph/shape';
 import type { Tensor } from '../graph/tensor';
 import { forEachTap, geometry, geometryConstants, hasPadding, outputSize, type Conv2dAttrs, type Pair } from './conv2d-geometry';
-import { gemmCode, gemmVariants, tunableCall } from './gemm-dispatch';
+import { gemmCode, gemmVariants } from './gemm-dispatch';
 import { weightGradHardwareVariants } from './gemm/variants';
-import { defineOp, type KernelVariant } from './op';
+import { defineOp, tunableCall, type KernelVariant } from './op';
 import { reshape } from './reshape';
 import { sum } from './sum';
 

@@ -11,9 +11,9 @@ import type { Tensor } from '../graph/tensor';
 import { check4d, convAttrs, forEachTap, geometry, geometryConstants, hasPadding, type Conv2dAttrs, type Conv2dOptions } from './conv2d-geometry';
 import { conv2dInputGrad } from './conv2d-input-grad';
 import { conv2dWeightGrad } from './conv2d-weight-grad';
-import { gemmCode, gemmVariants, tunableCall } from './gemm-dispatch';
+import { gemmCode, gemmVariants } from './gemm-dispatch';
 import { convForwardHardwareVariants } from './gemm/variants';
-import { defineOp } from './op';
+import { defineOp, tunableCall } from './op';
 import { sum } from './sum';
 
 const code = gemmCode(convGeometry, gemmTile, convGather, source);

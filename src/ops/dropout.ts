@@ -8,8 +8,7 @@ import kernel from '../../shaders/dropout.wgsl';
 import { fmt, ShapeError, sizeOf } from '../graph/shape';
 import type { Tensor } from '../graph/tensor';
 import { philox4x32 } from '../random/philox';
-import { tunableCall } from './gemm-dispatch';
-import { defineOp, dispatch1d, type KernelVariant } from './op';
+import { defineOp, dispatch1d, tunableCall, type KernelVariant } from './op';
 
 const code = `${philox}\n${kernel}`;
 

@@ -18,7 +18,7 @@ import rowsF32 from '../../shaders/gemm_rows_f32.wgsl';
 import rowsPlain from '../../shaders/gemm_rows_plain.wgsl';
 import rowsSubgroup from '../../shaders/gemm_rows_subgroup.wgsl';
 import rowsVec4 from '../../shaders/gemm_rows_vec4.wgsl';
-import { dispatch1d, WORKGROUP_1D, type KernelCall, type KernelVariant } from './op';
+import { dispatch1d, WORKGROUP_1D, type KernelVariant } from './op';
 
 const MIN_WORKGROUPS = 4;
 const SMALLEST_WORKGROUP = 16;
@@ -82,14 +82,4 @@ export function gemmVariants(code: GemmCode, invocations: number, options: GemmV
   const subgroupQuads: KernelVariant = { ...subgroup, name: `${subgroup.name}.quads`, code: code.subgroupQuads };
   const ownQuads: KernelVariant = { ...first, name: `wg${size}.quads`, code: code.quads };
   return quadsFirst ? [subgroupQuads, subgroup, ownQuads, ...plain] : [subgroup, subgroupQuads, ownQuads, ...plain];
-}
-
-/**
- * A call with its variants listed for tuning. The call itself runs the first variant that needs no
- * feature, so it runs on any device; the tuner starts from the first variant the device can run.
- */
-export function tunableCall(base: Omit<KernelCall, 'workgroups' | 'variants' | 'code'>, variants: readonly KernelVariant[]): KernelCall {
-  const first = variants.find((v) => v.feature === undefined);
-  if (!first?.code) throw new Error(`internal: ${base.label ?? 'kernel'} offers no variant that runs everywhere`);
-  return { ...base, code: first.code, constants: { ...base.constants, ...first.constants }, workgroups: first.workgroups, variants };
 }

@@ -5,9 +5,9 @@
 import source from '../../shaders/matmul.wgsl';
 import { fmt, ShapeError, type Shape } from '../graph/shape';
 import type { Tensor } from '../graph/tensor';
-import { gemmCode, gemmVariants, tunableCall } from './gemm-dispatch';
+import { gemmCode, gemmVariants } from './gemm-dispatch';
 import { matmulHardwareVariants } from './gemm/variants';
-import { defineOp, type KernelCall, type TensorMeta } from './op';
+import { defineOp, tunableCall, type KernelCall, type TensorMeta } from './op';
 
 const code = gemmCode(source);
 

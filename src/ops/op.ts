@@ -122,3 +122,15 @@ export function dispatch1d(n: number, size = WORKGROUP_1D): [number, number, num
   const y = Math.ceil(groups / 65535);
   return [Math.ceil(groups / y), y, 1];
 }
+
+/**
+ * A call with its variants listed for tuning. The call itself runs the first variant that needs no
+ * feature and no hardware adapter (its code, constants, workgroups and entry point), so it runs on
+ * any device; the tuner starts from the first variant the device can run.
+ */
+export function tunableCall(base: Omit<KernelCall, 'workgroups' | 'variants' | 'code' | 'entryPoint'>, variants: readonly KernelVariant[]): KernelCall {
+  const first = variants.find((v) => v.feature === undefined && !v.needs?.hardware);
+  if (!first?.code) throw new Error(`internal: ${base.label ?? 'kernel'} offers no variant that runs everywhere`);
+  const entryPoint = first.entryPoint !== undefined ? { entryPoint: first.entryPoint } : {};
+  return { ...base, code: first.code, ...entryPoint, constants: { ...base.constants, ...first.constants }, workgroups: first.workgroups, variants };
+}

@@ -63,35 +63,34 @@ function tileOfWorkgroup(op: GemmOperands, rows: number, cols: number): string {
 const entry = (threads: number) => `@compute @workgroup_size(${threads})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) lid: u32) {`;
 
+/**
+ * The loads of one stage of an operand into workgroup memory `target`, [BK][width]: `o` is the
+ * operand's row of op(A) or column of op(B) within the tile, `k` its k within the stage. Element
+ * i = lid + j * threads of the block is walked so that consecutive lanes take consecutive addresses
+ * of the operand as stored: k fastest where k is contiguous, else o. Past an edge (`inside` false,
+ * or k past the range) the stage holds zero.
+ */
+function stageLoads(target: string, width: number, bk: number, threads: number, kContiguous: boolean, inside: string, load: string): string[] {
+  const [o, k] = kContiguous ? [`i / ${u(bk)}`, `i % ${u(bk)}`] : [`i % ${u(width)}`, `i / ${u(width)}`];
+  return range((width * bk) / threads).map(
+    (j) => `    {
+      let i = lid + ${u(j * threads)};
+      let o = ${o};
+      let k = ${k};
+      var v = 0.0;
+      if (${inside} && k0 + k < kEnd) { v = ${load}; }
+      ${target}[k * ${u(width)} + o] = v;
+    }`,
+  );
+}
+
 function emitTiled(form: TiledForm, op: GemmOperands): string {
   const { bm, bn, bk, tm, tn } = form;
   const threads = formNeeds(form).invocations;
   const colLanes = bn / tn;
   const rowLanes = bm / tm;
-  // Stage loads: element i = lid + j * threads of the BM x BK (BK x BN) block, walked so that
-  // consecutive lanes take consecutive addresses of the operand as stored.
-  const aLoads = range((bm * bk) / threads).map((j) => {
-    const [m, k] = op.aContiguous === 'm' ? [`i % ${u(bm)}`, `i / ${u(bm)}`] : [`i / ${u(bk)}`, `i % ${u(bk)}`];
-    return `    {
-      let i = lid + ${u(j * threads)};
-      let m = ${m};
-      let k = ${k};
-      var v = 0.0;
-      if (row0 + m < ${op.M} && k0 + k < kEnd) { v = ${op.a('row0 + m', 'k0 + k')}; }
-      As[k * ${u(bm)} + m] = v;
-    }`;
-  });
-  const bLoads = range((bk * bn) / threads).map((j) => {
-    const [k, n] = op.bContiguous === 'k' ? [`i % ${u(bk)}`, `i / ${u(bk)}`] : [`i / ${u(bn)}`, `i % ${u(bn)}`];
-    return `    {
-      let i = lid + ${u(j * threads)};
-      let k = ${k};
-      let n = ${n};
-      var v = 0.0;
-      if (k0 + k < kEnd && col0 + n < ${op.N}) { v = ${op.b('k0 + k', 'col0 + n')}; }
-      Bs[k * ${u(bn)} + n] = v;
-    }`;
-  });
+  const aLoads = stageLoads('As', bm, bk, threads, op.aContiguous === 'k', `row0 + o < ${op.M}`, op.a('row0 + o', 'k0 + k'));
+  const bLoads = stageLoads('Bs', bn, bk, threads, op.bContiguous === 'k', `col0 + o < ${op.N}`, op.b('k0 + k', 'col0 + o'));
   const acc = (i: number, j: number) => `acc_${i}_${j}`;
   const declare = range(tm).flatMap((i) => range(tn).map((j) => `  var ${acc(i, j)} = 0.0;`));
   const readA = range(tm).map((i) => `      let a${i} = As[kk * ${u(bm)} + rl + ${u(i * rowLanes)}];`);

@@ -11,6 +11,18 @@ export interface GemmLayout {
   transposeB: boolean;
 }
 
+/** The bias and relu epilogue both matmul and conv2d take: bias[e] where HAS_BIAS (e a column or an output channel), then max(., 0) where RELU. */
+const EPILOGUE = `override HAS_BIAS: bool = false;
+override RELU: bool = false;
+
+fn finish(v: f32, e: u32) -> f32 {
+  var r = v;
+  if (HAS_BIAS) { r += bias[e]; }
+  if (RELU) { r = max(r, 0.0); }
+  return r;
+}
+`;
+
 /** shaders/matmul.wgsl's bindings and constants; the layout is fixed in the code (TRANS_A and TRANS_B are set, unused). */
 export function matmulOperands(layout: GemmLayout): GemmOperands {
   return {
@@ -21,22 +33,13 @@ override K: u32;
 override TRANS_A: bool = false;
 override TRANS_B: bool = false;
 override WG: u32 = 64u;
-override HAS_BIAS: bool = false;
-override RELU: bool = false;
 
 @group(0) @binding(0) var<storage, read> a: array<f32>;
 @group(0) @binding(1) var<storage, read> b: array<f32>;
 @group(0) @binding(2) var<storage, read_write> c: array<f32>;
 // [N]; without a bias, b is bound here again and never read.
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
-
-fn finish(v: f32, col: u32) -> f32 {
-  var r = v;
-  if (HAS_BIAS) { r += bias[col]; }
-  if (RELU) { r = max(r, 0.0); }
-  return r;
-}
-`,
+${EPILOGUE}`,
     M: 'M',
     N: 'N',
     K: 'K',
@@ -71,21 +74,12 @@ export function convForwardOperands(): GemmOperands {
     what: 'conv2d forward, rows = output channels, columns = output pixels (n, oh, ow)',
     declarations: `${convGeometry}
 override PADDED: bool = false;
-override HAS_BIAS: bool = false;
-override RELU: bool = false;
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(2) var<storage, read> bias: array<f32>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
-${IM2COL}
-fn finishRow(v: f32, co: u32) -> f32 {
-  var r = v;
-  if (HAS_BIAS) { r += bias[co]; }
-  if (RELU) { r = max(r, 0.0); }
-  return r;
-}
-`,
+${IM2COL}${EPILOGUE}`,
     M: 'CO',
     N: '(B * OH * OW)',
     K: '(C * KH * KW)',
@@ -93,7 +87,7 @@ fn finishRow(v: f32, co: u32) -> f32 {
     b: (k, n) => `im2col(${k}, ${n})`,
     aContiguous: 'k',
     bContiguous: 'n',
-    store: (m, n, v) => `out[(((${n}) / (OH * OW)) * CO + (${m})) * (OH * OW) + (${n}) % (OH * OW)] = finishRow(${v}, ${m});`,
+    store: (m, n, v) => `out[(((${n}) / (OH * OW)) * CO + (${m})) * (OH * OW) + (${n}) % (OH * OW)] = finish(${v}, ${m});`,
   };
 }
 
