@@ -103,12 +103,32 @@ describe('GPU calls per epoch (counts, not timings)', function () {
     const { device, trainer } = await narrow();
     const data = images(128);
     const reports: number[] = [];
-    await trainer.fit(data, { epochs: 1, reportEvery: 8 });
+    // Warm-up with reports too: a report's read overlaps the next group's, so the ring holds two slots.
+    await trainer.fit(data, { epochs: 1, reportEvery: 2, onProgress: () => undefined });
     const counts = await count(device, () => trainer.fit(data, { epochs: 1, reportEvery: 2, onProgress: (p) => reports.push(p.seen) }).then(() => undefined));
     // 4 runs of 2 steps, each copying the sums out in its own submit: 3 progress reads (seen 32, 64,
     // 96) and the end-of-epoch read, whose report is the last: 4 submits, 4 maps.
     expect(reports).to.deep.equal([32, 64, 96, 128]);
     expect(counts).to.deep.equal({ submits: 4, createBuffer: 0, createBindGroup: 0, mapAsync: 4 });
+  });
+
+  it('a progress report is read after the next group of steps is queued (the queue never drains for it)', async () => {
+    const { device, trainer } = await narrow();
+    const data = images(128);
+    const events: string[] = [];
+    const queue = device.gpu.queue;
+    const submit = queue.submit;
+    queue.submit = function (this: GPUQueue, ...args: Parameters<GPUQueue['submit']>) {
+      events.push('submit');
+      return submit.apply(this, args);
+    };
+    try {
+      await trainer.fit(data, { epochs: 1, reportEvery: 2, onProgress: (p) => events.push(`report ${p.seen}`) });
+    } finally {
+      queue.submit = submit;
+    }
+    // Steps 1-2 are reported once steps 3-4 are submitted, and so on; the epoch's end has nothing after it.
+    expect(events).to.deep.equal(['submit', 'submit', 'report 32', 'submit', 'report 64', 'submit', 'report 96', 'report 128']);
   });
 
   it('Program.run({ steps: 5 }) of a compiled program: 1 submit and nothing else', async () => {

@@ -239,42 +239,51 @@ export class Trainer {
       // Each report's mean loss over its own steps, against the epoch's first report.
       let previous = { sum: 0, seen: 0 };
       let first: number | null = null;
+      // A report is read only after the next group of steps is queued, so the GPU keeps working
+      // while the CPU waits for the map (one group's lag; a checkpoint boundary waits for it).
+      let pending: { sums: Promise<HostArray>; step: number } | null = null;
+      const deliver = async ({ sums: read, step }: { sums: Promise<HostArray>; step: number }): Promise<void> => {
+        const [lossSum] = await read;
+        const seen = step * batch;
+        // Stop at the first report whose loss is not finite, not at the epoch's end.
+        if (!Number.isFinite(lossSum!)) throw diverged(this.epochsDone, lossSum! / seen, seen);
+        const recent = (lossSum! - previous.sum) / (seen - previous.seen);
+        previous = { sum: lossSum!, seen };
+        first ??= recent;
+        if (!warned && first > 0 && recent > GROWTH_WARNING * first) {
+          warned = true;
+          (options.onWarning ?? console.warn)(
+            `training may be diverging: the loss grew from ${first.toPrecision(3)} to ${recent.toPrecision(3)} within epoch ${this.epochsDone} (try a smaller learning rate)`,
+          );
+        }
+        const done = (step - resumed) * batch;
+        options.onProgress!({
+          epoch: e,
+          epochs,
+          seen,
+          total: examples,
+          loss: lossSum! / seen,
+          examplesPerSecond: done / ((performance.now() - started) / 1000),
+        });
+      };
+      const deliverPending = async (): Promise<void> => {
+        const report = pending;
+        pending = null;
+        if (report) await deliver(report);
+      };
       for (let step = resumed; step < full;) {
         // Groups end at report and checkpoint boundaries alike.
         const steps = Math.min(reportEvery, full - step, checkpointEvery - (step % checkpointEvery));
         step += steps;
         const report = options.onProgress !== undefined && step < full;
         const boundary = step < full && (step % checkpointEvery === 0 || options.shouldStop?.() === true);
-        if (!report && (step < full || trainTail)) {
-          train.run({}, { steps });
-        } else {
-          sums = train.runAndRead(this.sums, {}, { steps });
-          if (report) {
-            const [lossSum] = await sums;
-            const seen = step * batch;
-            // Stop at the first report whose loss is not finite, not at the epoch's end.
-            if (!Number.isFinite(lossSum!)) throw diverged(this.epochsDone, lossSum! / seen, seen);
-            const recent = (lossSum! - previous.sum) / (seen - previous.seen);
-            previous = { sum: lossSum!, seen };
-            first ??= recent;
-            if (!warned && first > 0 && recent > GROWTH_WARNING * first) {
-              warned = true;
-              (options.onWarning ?? console.warn)(
-                `training may be diverging: the loss grew from ${first.toPrecision(3)} to ${recent.toPrecision(3)} within epoch ${this.epochsDone} (try a smaller learning rate)`,
-              );
-            }
-            const done = (step - resumed) * batch;
-            options.onProgress!({
-              epoch: e,
-              epochs,
-              seen,
-              total: examples,
-              loss: lossSum! / seen,
-              examplesPerSecond: done / ((performance.now() - started) / 1000),
-            });
-          }
-        }
+        const readsSums = report || (step === full && !trainTail);
+        if (readsSums) sums = train.runAndRead(this.sums, {}, { steps });
+        else train.run({}, { steps });
+        await deliverPending();
+        if (report && sums) pending = { sums, step };
         if (boundary) {
+          await deliverPending();
           // A diverged state is never checkpointed (it would replace a good one): the running loss is checked first.
           const [lossSum] = report && sums ? await sums : await this.sums.read();
           if (!Number.isFinite(lossSum!)) throw diverged(this.epochsDone, lossSum! / (step * batch), step * batch);
@@ -283,6 +292,7 @@ export class Trainer {
         }
       }
       if (trainTail) sums = trainTail.runAndRead(this.sums);
+      await deliverPending();
       const [lossSum] = await sums!;
       const loss = lossSum! / examples;
       const seconds = (performance.now() - started) / 1000;
