@@ -61,6 +61,6 @@ export type { DropoutOptions, DropoutAttrs } from './ops/dropout';
 export type { Size2, Pair } from './ops/pool2d-window';
 export type { MatmulOptions } from './ops/matmul';
 export type { Axes } from './ops/reduce';
-export type { AnyOpDef, OpDef, CpuTensor, TensorMeta, KernelCall, KernelVariant, VariantNeeds, BindingRef, GradContext } from './ops/op';
+export type { AnyOpDef, OpDef, CpuTensor, TensorMeta, KernelCall, KernelVariant, VariantNeeds, BindingRef, GradContext, ScalarEffect } from './ops/op';
 export type { TimedTrial, TrialTimer, TuningOptions, TuningStore } from './device/tuning-store';
 export type { KernelInfo } from './graph/program';

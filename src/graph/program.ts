@@ -8,6 +8,7 @@ import type { Graph } from './graph';
 import { checkBindingSizes, maxBindingBytes } from './binding-limit';
 import { flattenSgdUpdates, placeForFlatSgd } from './fusion/flat-sgd';
 import { fuse } from './fusion/index';
+import { mergeScalarEffects } from './fusion/scalar-effects';
 import { planMemory, storageRoot } from './memory-plan';
 import { arenaName, StorageMap, type BufferRange } from './storage-map';
 import { fmt, type DType } from './shape';
@@ -150,7 +151,8 @@ export class Program {
     // One optimizer dispatch needs the parameters packed and their gradients pinned in one layout.
     const flat = fusion ? flattenSgdUpdates(fused.schedule, { alignment, maxBindingBytes: maxBindingBytes(device.limits) }) : null;
     const flatPlaced = flat !== null && placeForFlatSgd(device, flat.flat);
-    const schedule = flatPlaced ? flat.schedule : fused.schedule;
+    const flattened = flatPlaced ? flat.schedule : fused.schedule;
+    const schedule = fusion ? mergeScalarEffects(flattened, device.limits['maxStorageBuffersPerShaderStage'] ?? 8) : flattened;
     checkBindingSizes(label, [...schedule, ...collectLeaves(schedule, computed)], device.limits);
     const plan = planMemory(schedule, new Set(computed.map(storageRoot)), {
       offsetAlignment: alignment,

@@ -1,8 +1,9 @@
-import code from '../../shaders/accumulate.wgsl';
+import snippet from '../../shaders/accumulate.wgsl';
 import { fmt, ShapeError } from '../graph/shape';
 import type { Tensor } from '../graph/tensor';
 import { NO_VALUE } from './effect';
 import { defineOp } from './op';
+import { f32Literal, lowerScalarEffect } from './scalar-effects';
 
 export interface AccumulateAttrs {
   slot: number;
@@ -16,12 +17,17 @@ export const accumulateOp = defineOp<AccumulateAttrs>({
   infer([acc, value], { slot }) {
     if (acc!.dtype !== 'f32' || acc!.shape.length !== 1)
       throw new ShapeError(`accumulate: the accumulator must be a 1-D f32 tensor, got ${acc!.dtype}${fmt(acc!.shape)}`);
-    if (!(slot >= 0 && slot < acc!.shape[0]!)) throw new ShapeError(`accumulate: slot ${slot} is outside an accumulator of ${acc!.shape[0]}`);
+    if (!(Number.isInteger(slot) && slot >= 0 && slot < acc!.shape[0]!))
+      throw new ShapeError(`accumulate: slot ${slot} is outside an accumulator of ${acc!.shape[0]}`);
     if (value!.dtype !== 'f32' || value!.shape.reduce((a, b) => a * b, 1) !== 1)
       throw new ShapeError(`accumulate: the value must be an f32 scalar, got ${fmt(value!.shape)}`);
     return NO_VALUE;
   },
-  lower: (_node, { slot, scale }) => [{ code, constants: { SLOT: slot, SCALE: scale }, bindings: [{ input: 0 }, { input: 1 }], workgroups: [1, 1, 1] }],
+  lower: lowerScalarEffect,
+  scalarEffect: {
+    snippet,
+    statement: ({ slot, scale }, [acc, value]) => `${acc}[${slot}u] = accumulate(${acc}[${slot}u], ${value}[0], ${f32Literal(scale)});`,
+  },
   cpu([acc, value], { slot, scale }) {
     const data = acc!.data.slice();
     data[slot] = data[slot]! + scale * value!.data[0]!;

@@ -98,6 +98,19 @@ export interface OpDef<A = Record<string, never>> {
   readonly effect?: boolean;
   /** Floating-point operations of one evaluation, for profiles; absent: one per output element. */
   flops?(node: Tensor, attrs: A): number;
+  /**
+   * For an effect that updates single elements from scalars (a counter, a running sum): its WGSL as
+   * one statement, so that a step's effects of this kind share one dispatch (src/ops/scalar-effects.ts).
+   */
+  readonly scalarEffect?: ScalarEffect<A>;
+}
+
+/** An effect written as one WGSL statement over its inputs' storage arrays. */
+export interface ScalarEffect<A> {
+  /** The WGSL function the statement calls: the op's shaders/<op>.wgsl. */
+  readonly snippet: string;
+  /** The statement, with input i bound as the storage array named inputs[i]. */
+  statement(attrs: A, inputs: readonly string[]): string;
 }
 
 /**
