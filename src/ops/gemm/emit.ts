@@ -63,49 +63,107 @@ function tileOfWorkgroup(op: GemmOperands, rows: number, cols: number): string {
 const entry = (threads: number) => `@compute @workgroup_size(${threads})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) lid: u32) {`;
 
+/** How one operand travels into workgroup memory, a stage (BK k) at a time. */
+interface Staging {
+  /** Function-scope registers holding a stage between its global loads and its stores. */
+  declare: string[];
+  /** Statements loading the stage that starts at k = `start` into the registers. */
+  fetch(start: string): string[];
+  /** Statements storing the registers into workgroup memory from word `base` on. */
+  store(base: string): string[];
+  /** Words between consecutive k-rows of a stage in workgroup memory. */
+  stride: number;
+  /** Words of one stage. */
+  words: number;
+}
+
 /**
- * The loads of one stage of an operand into workgroup memory `target`, [BK][width]: `o` is the
+ * The stage loads of an operand into workgroup memory `target`, laid out [BK][stride]: `o` is the
  * operand's row of op(A) or column of op(B) within the tile, `k` its k within the stage. Element
  * i = lid + j * threads of the block is walked so that consecutive lanes take consecutive addresses
  * of the operand as stored: k fastest where k is contiguous, else o. Past an edge (`inside` false,
  * or k past the range) the stage holds zero.
  */
-function stageLoads(target: string, width: number, bk: number, threads: number, kContiguous: boolean, inside: string, load: string): string[] {
+function staging(
+  registers: string,
+  target: string,
+  width: number,
+  form: TiledForm,
+  threads: number,
+  kContiguous: boolean,
+  inside: string,
+  load: (k: string) => string,
+): Staging {
+  const { bk } = form;
+  const stride = width + (kContiguous ? form.pad : 0);
   const [o, k] = kContiguous ? [`i / ${u(bk)}`, `i % ${u(bk)}`] : [`i % ${u(width)}`, `i / ${u(width)}`];
-  return range((width * bk) / threads).map(
-    (j) => `    {
-      let i = lid + ${u(j * threads)};
-      let o = ${o};
-      let k = ${k};
-      var v = 0.0;
-      if (${inside} && k0 + k < kEnd) { v = ${load}; }
-      ${target}[k * ${u(width)} + o] = v;
-    }`,
-  );
+  const loads = range((width * bk) / threads);
+  const element = (j: number) => `let i = lid + ${u(j * threads)}; let o = ${o}; let k = ${k};`;
+  return {
+    declare: loads.map((j) => `  var ${registers}${j} = 0.0;`),
+    fetch: (start) =>
+      loads.map((j) => `    { ${element(j)} ${registers}${j} = 0.0; if (${inside} && ${start} + k < kEnd) { ${registers}${j} = ${load(`${start} + k`)}; } }`),
+    store: (base) => loads.map((j) => `    { ${element(j)} ${target}[${base} + k * ${u(stride)} + o] = ${registers}${j}; }`),
+    stride,
+    words: bk * stride,
+  };
 }
 
 function emitTiled(form: TiledForm, op: GemmOperands): string {
-  const { bm, bn, bk, tm, tn } = form;
+  const { bm, bn, bk, tm, tn, stages } = form;
   const threads = formNeeds(form).invocations;
   const colLanes = bn / tn;
   const rowLanes = bm / tm;
-  const aLoads = stageLoads('As', bm, bk, threads, op.aContiguous === 'k', `row0 + o < ${op.M}`, op.a('row0 + o', 'k0 + k'));
-  const bLoads = stageLoads('Bs', bn, bk, threads, op.bContiguous === 'k', `col0 + o < ${op.N}`, op.b('k0 + k', 'col0 + o'));
+  const a = staging('sa', 'As', bm, form, threads, op.aContiguous === 'k', `row0 + o < ${op.M}`, (k) => op.a('row0 + o', k));
+  const b = staging('sb', 'Bs', bn, form, threads, op.bContiguous === 'k', `col0 + o < ${op.N}`, (k) => op.b(k, 'col0 + o'));
   const acc = (i: number, j: number) => `acc_${i}_${j}`;
   const declare = range(tm).flatMap((i) => range(tn).map((j) => `  var ${acc(i, j)} = 0.0;`));
-  const readA = range(tm).map((i) => `      let a${i} = As[kk * ${u(bm)} + rl + ${u(i * rowLanes)}];`);
-  const readB = range(tn).map((j) => `      let b${j} = Bs[kk * ${u(bn)} + cl + ${u(j * colLanes)}];`);
-  const fma = range(tm).flatMap((i) => range(tn).map((j) => `      ${acc(i, j)} = fma(a${i}, b${j}, ${acc(i, j)});`));
+  /** The stage in buffer `buffer` (a u32 expression) multiplied into the registers. */
+  const multiply = (buffer: string) => {
+    const base = (s: Staging) => (buffer === '0u' ? '' : `${buffer} * ${u(s.words)} + `);
+    const readA = range(tm).map((i) => `      let a${i} = As[${base(a)}kk * ${u(a.stride)} + rl + ${u(i * rowLanes)}];`);
+    const readB = range(tn).map((j) => `      let b${j} = Bs[${base(b)}kk * ${u(b.stride)} + cl + ${u(j * colLanes)}];`);
+    const fma = range(tm).flatMap((i) => range(tn).map((j) => `      ${acc(i, j)} = fma(a${i}, b${j}, ${acc(i, j)});`));
+    return `    for (var kk = 0u; kk < ${u(bk)}; kk++) {
+${readA.join('\n')}
+${readB.join('\n')}
+${fma.join('\n')}
+    }`;
+  };
+  const fetch = (start: string) => [...a.fetch(start), ...b.fetch(start)].join('\n');
+  const at = (buffer: string, s: Staging) => (buffer === '0u' ? '0u' : `${buffer} * ${u(s.words)}`);
+  const store = (buffer: string) => [...a.store(at(buffer, a)), ...b.store(at(buffer, b))].join('\n');
+  const loop =
+    stages === 1
+      ? `  for (var k0 = kBegin; k0 < kEnd; k0 += ${u(bk)}) {
+${fetch('k0')}
+${store('0u')}
+    workgroupBarrier();
+${multiply('0u')}
+    workgroupBarrier();
+  }`
+      : `  // Stage s + 1 is loaded into registers while stage s is multiplied, then stored into the other buffer.
+${fetch('kBegin')}
+${store('0u')}
+  workgroupBarrier();
+  var buffer = 0u;
+  for (var k0 = kBegin; k0 < kEnd; k0 += ${u(bk)}) {
+${fetch(`(k0 + ${u(bk)})`)}
+${multiply('buffer')}
+${store('(1u - buffer)')}
+    workgroupBarrier();
+    buffer = 1u - buffer;
+  }`;
   const stores = range(tm).flatMap((i) =>
     range(tn).map(
       (j) =>
         `  { let r = row0 + rl + ${u(i * rowLanes)}; let col = col0 + cl + ${u(j * colLanes)}; if (r < ${op.M} && col < ${op.N}) { ${op.store('r', 'col', acc(i, j), 'slab')} } }`,
     ),
   );
-  return `// Generated by src/ops/gemm/emit.ts: ${op.what}, form tiled ${bm}x${bn}, BK ${bk}, ${tm}x${tn} per invocation, ${threads} invocations.
+  return `// Generated by src/ops/gemm/emit.ts: ${op.what}, form tiled ${bm}x${bn}, BK ${bk}, ${tm}x${tn} per invocation, ${threads} invocations, ${stages} buffer${stages === 1 ? '' : 's'}.
 ${op.declarations}
-var<workgroup> As: array<f32, ${bk * bm}>;
-var<workgroup> Bs: array<f32, ${bk * bn}>;
+var<workgroup> As: array<f32, ${stages * a.words}>;
+var<workgroup> Bs: array<f32, ${stages * b.words}>;
 
 ${entry(threads)}
 ${tileOfWorkgroup(op, bm, bn)}
@@ -113,17 +171,8 @@ ${tileOfWorkgroup(op, bm, bn)}
   let rl = lid / ${u(colLanes)};
   let cl = lid % ${u(colLanes)};
 ${declare.join('\n')}
-  for (var k0 = kBegin; k0 < kEnd; k0 += ${u(bk)}) {
-${aLoads.join('\n')}
-${bLoads.join('\n')}
-    workgroupBarrier();
-    for (var kk = 0u; kk < ${u(bk)}; kk++) {
-${readA.join('\n')}
-${readB.join('\n')}
-${fma.join('\n')}
-    }
-    workgroupBarrier();
-  }
+${[...a.declare, ...b.declare].join('\n')}
+${loop}
 ${stores.join('\n')}
 }
 `;

@@ -21,6 +21,18 @@ export interface TiledForm {
   /** Output rows and columns per invocation. */
   tm: number;
   tn: number;
+  /**
+   * Workgroup-memory buffers: 1 (load a stage, barrier, multiply, barrier), or 2 (the next stage's
+   * global loads are issued into registers before this stage's multiply and stored into the other
+   * buffer after it: the loads' latency hides behind the arithmetic, with one barrier per stage).
+   */
+  stages: 1 | 2;
+  /**
+   * Words after each k-row of an operand that is contiguous along k, which is transposed on its way
+   * into workgroup memory: with rows a multiple of 32 words apart, the lanes storing one column's k
+   * would all hit one bank; one word apart spreads them.
+   */
+  pad: 0 | 1;
 }
 
 export interface KSplitForm {
@@ -41,13 +53,15 @@ export interface FormNeeds {
 }
 
 export function formNeeds(form: GemmForm): FormNeeds {
-  if (form.kind === 'tiled') return { invocations: (form.bm / form.tm) * (form.bn / form.tn), workgroupBytes: 4 * form.bk * (form.bm + form.bn) };
+  if (form.kind === 'tiled')
+    return { invocations: (form.bm / form.tm) * (form.bn / form.tn), workgroupBytes: 4 * form.stages * form.bk * (form.bm + form.bn + 2 * form.pad) };
   return { invocations: form.threads, workgroupBytes: 4 * form.threads * form.rm * form.rn };
 }
 
 /** The variant name a form goes by in tuning caches and profiles, e.g. `tile64x64k16.4x4` or `ksplit4x4.t256`. */
 export function formName(form: GemmForm): string {
-  return form.kind === 'tiled' ? `tile${form.bm}x${form.bn}k${form.bk}.${form.tm}x${form.tn}` : `ksplit${form.rm}x${form.rn}.t${form.threads}`;
+  if (form.kind === 'ksplit') return `ksplit${form.rm}x${form.rn}.t${form.threads}`;
+  return `tile${form.bm}x${form.bn}k${form.bk}.${form.tm}x${form.tn}${form.stages === 2 ? '.db' : ''}${form.pad ? '' : '.nopad'}`;
 }
 
 /** Output tiles of an M x N product under `form` (one workgroup each). */
@@ -64,6 +78,8 @@ export function checkForm(form: GemmForm): void {
   );
   if (!positive) throw new Error(`gemm form ${name}: every size must be a positive integer`);
   if (form.kind === 'tiled') {
+    if (form.stages !== 1 && form.stages !== 2) throw new Error(`gemm form ${name}: stages must be 1 or 2`);
+    if (form.pad !== 0 && form.pad !== 1) throw new Error(`gemm form ${name}: pad must be 0 or 1`);
     if (form.bm % form.tm || form.bn % form.tn)
       throw new Error(`gemm form ${name}: the tile ${form.bm}x${form.bn} must split into ${form.tm}x${form.tn} blocks`);
     const { invocations } = formNeeds(form);
@@ -80,13 +96,16 @@ export function checkForm(form: GemmForm): void {
  * The forms offered to tuning on hardware adapters, beside the register-tiled forms of
  * src/ops/gemm-dispatch.ts: large tiles for large products, smaller ones (more workgroups) for the
  * medium shapes of a small net, 128-invocation tiles for adapters limited to 128 (compatibility
- * mode), and the K split for skinny products.
+ * mode), and the K split for skinny products. The double-buffered 128x128 form goes unpadded: two
+ * padded buffers would need 16,448 bytes, past the 16,384 every adapter offers.
  */
 export const TILED_FORMS: readonly TiledForm[] = [
-  { kind: 'tiled', bm: 128, bn: 128, bk: 8, tm: 8, tn: 8 },
-  { kind: 'tiled', bm: 64, bn: 64, bk: 16, tm: 4, tn: 4 },
-  { kind: 'tiled', bm: 32, bn: 64, bk: 16, tm: 4, tn: 4 },
-  { kind: 'tiled', bm: 32, bn: 32, bk: 16, tm: 4, tn: 2 },
+  { kind: 'tiled', bm: 128, bn: 128, bk: 8, tm: 8, tn: 8, stages: 1, pad: 1 },
+  { kind: 'tiled', bm: 128, bn: 128, bk: 8, tm: 8, tn: 8, stages: 2, pad: 0 },
+  { kind: 'tiled', bm: 64, bn: 64, bk: 16, tm: 4, tn: 4, stages: 1, pad: 1 },
+  { kind: 'tiled', bm: 64, bn: 64, bk: 8, tm: 4, tn: 4, stages: 2, pad: 1 },
+  { kind: 'tiled', bm: 32, bn: 64, bk: 16, tm: 4, tn: 4, stages: 2, pad: 1 },
+  { kind: 'tiled', bm: 32, bn: 32, bk: 16, tm: 4, tn: 2, stages: 1, pad: 1 },
 ];
 
 export const KSPLIT_FORMS: readonly KSplitForm[] = [
