@@ -13,6 +13,9 @@ const CASES: [string, number[], Build][] = [
   ['sum over the last axis of [64, 9, 37]', [64, 9, 37], (g, x) => g.sum(x, [2])],
   ['max over the middle axis of [5, 300, 3]', [5, 300, 3], (g, x) => g.max(x, [1])],
   ['mean over axes 0, 2, 3 of [6, 5, 7, 9]', [6, 5, 7, 9], (g, x) => g.mean(x, [0, 2, 3])],
+  // A sum around kept axes (one sum_outer_inner node): a conv bias gradient, and one whose inner run is shorter than a workgroup.
+  ['sum over axes 0, 2, 3 of [5, 9, 13, 11]', [5, 9, 13, 11], (g, x) => g.sum(x, [0, 2, 3])],
+  ['sum over axes 0, 3 of [37, 2, 3, 5]', [37, 2, 3, 5], (g, x) => g.sum(x, [0, 3], true)],
   // Few long rows (default wide): a loss summed over the batch.
   ['sum of [1000]', [1000], (g, x) => g.sum(x)],
   ['softmax over the classes of [7, 300]', [7, 300], (g, x) => g.softmax(x, 1)],

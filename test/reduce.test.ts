@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { Graph } from '../src/node';
 import { sumOp } from '../src/ops/sum';
+import { keptMiddle, sumOuterInnerOp } from '../src/ops/sum-outer-inner';
 import { checkForward, checkGradient } from './helpers/check-op';
 
 describe('reductions and views', () => {
@@ -26,7 +27,7 @@ describe('reductions and views', () => {
     }
   });
 
-  it('adjacent axes reduce as one node: sum over [0, 2, 3] of NCHW (a conv bias gradient) is two reductions', async () => {
+  it('adjacent axes reduce as one node, and a sum around kept axes ([0, 2, 3] of NCHW, a conv bias gradient) is one', async () => {
     for (const op of ['sum', 'mean', 'max'] as const) {
       for (const axes of [
         [0, 2, 3],
@@ -41,10 +42,38 @@ describe('reductions and views', () => {
     const g = new Graph();
     const y = g.sum(g.input('x', [3, 4, 5, 6]), [0, 2, 3]);
     expect(y.shape).to.deep.equal([4]);
-    expect(g.nodes.filter((n) => n.op === sumOp).map((n) => n.inputs[0]!.shape)).to.deep.equal([
-      [3, 4, 30],
-      [3, 4, 1, 1],
-    ]);
+    expect(g.nodes.filter((n) => n.op === sumOuterInnerOp).map((n) => n.inputs[0]!.shape)).to.deep.equal([[3, 4, 30]]);
+    expect(g.nodes.filter((n) => n.op === sumOp)).to.have.length(0);
+    const m = g.mean(g.input('z', [3, 4, 5, 6]), [0, 2, 3]);
+    expect(m.shape).to.deep.equal([4]);
+    // Around kept axes in every pattern, keepdims or not, and the gradient through the one node.
+    for (const [shape, axes] of [
+      [
+        [3, 4, 5, 6],
+        [0, 3],
+      ],
+      [
+        [3, 4, 5, 6],
+        [0, 1, 3],
+      ],
+      [
+        [2, 3, 4],
+        [0, -1],
+      ],
+      [
+        [1, 5, 1],
+        [0, 2],
+      ],
+    ] as [number[], number[]][]) {
+      for (const keepdims of [false, true])
+        await checkForward((g, x) => g.sum(x, axes, keepdims), [{ shape }], { label: `sum(${JSON.stringify(axes)}) of ${JSON.stringify(shape)}` });
+    }
+    await checkGradient((g, x) => g.sum(x, [0, 3]), [{ shape: [2, 3, 2, 3] }]);
+    expect(keptMiddle([0, 2, 3], 4)).to.deep.equal([1, 1]);
+    expect(keptMiddle([0, 3], 4)).to.deep.equal([1, 2]);
+    expect(keptMiddle([1, 2], 4)).to.equal(null);
+    expect(keptMiddle([0, 1], 4)).to.equal(null);
+    expect(keptMiddle([0, 2], 4)).to.equal(null);
   });
 
   it('reshape and flatten are views with gradients', async () => {

@@ -28,7 +28,11 @@ export function axisKernel(
   constants: Record<string, number> = {},
 ): KernelCall {
   const { outer, length, inner } = splitAtAxis(shape, axis);
-  const rows = outer * inner;
+  return rowsOrWide(label, code, outer * inner, length, bindings, { OUTER: outer, LEN: length, INNER: inner, ...constants });
+}
+
+/** The rows and wide entry points of `code` over `rows` outputs of `length` elements each, with the choice above. */
+export function rowsOrWide(label: string, code: string, rows: number, length: number, bindings: BindingRef[], constants: Record<string, number>): KernelCall {
   const wide = rows < WIDE_BELOW_ROWS && length >= WIDE_FROM_LENGTH && length >= WIDE_ROW_RATIO * rows;
   const asRows: KernelVariant = { name: 'rows', entryPoint: 'rows', constants: {}, workgroups: dispatch1d(rows), code };
   // One workgroup per row, indexed by workgroup_id.x alone: at most 65,535 rows.
@@ -36,5 +40,5 @@ export function axisKernel(
     rows <= 65535 ? { name: 'wide', entryPoint: 'wide', constants: {}, workgroups: [rows, 1, 1], code, needs: { invocations: WIDE_INVOCATIONS } } : null;
   const hardware = (v: KernelVariant): KernelVariant => ({ ...v, needs: { ...v.needs, hardware: true } });
   const variants = wide && asWide ? [asWide, hardware(asRows)] : [asRows, ...(asWide && length > 1 ? [hardware(asWide)] : [])];
-  return tunableCall({ label, constants: { OUTER: outer, LEN: length, INNER: inner, ...constants }, bindings }, variants);
+  return tunableCall({ label, constants, bindings }, variants);
 }
