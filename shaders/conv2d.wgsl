@@ -2,9 +2,9 @@
 // plus bias (then max(., 0) when RELU is set), where pixels runs over (n, oh, ow) and im2col is never
 // built: each invocation gathers the 8 input values of its 8 output pixels for each k = (ci, kh, kw)
 // straight from x (NCHW).
-// The register tile (16 output channels x 8 pixels) comes from the rows snippets
-// (shaders/gemm_rows*.wgsl) and its store from shaders/gemm_tile.wgsl, the geometry overrides from
-// shaders/conv_geometry.wgsl, inputTaps() and gatherTaps() from shaders/conv_gather.wgsl.
+// The register tile (16 output channels x 8 pixels), its rows and its stores are generated
+// (src/ops/gemm/register-tile.ts), the geometry overrides come from shaders/conv_geometry.wgsl,
+// inputTaps() and gatherTaps() from shaders/conv_gather.wgsl.
 //
 // An output pixel's input window starts at x[n, 0, oh*SH - PH, ow*SW - PW]; tap (kh, kw) adds
 // kh*DH*W + kw*DW to that offset and input channel ci adds ci*H*W, the same for all 8 pixels. The
@@ -56,7 +56,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let colTiles = (pixels + TILE_N - 1u) / TILE_N;
   let tiles = colTiles * ((CO + TILE_M - 1u) / TILE_M);
   // No early return past the last tile: every invocation runs (those past the end on the last tile,
-  // storing nothing), so a subgroup shares its loads with all lanes present (shaders/gemm_rows_subgroup.wgsl).
+  // storing nothing), so a subgroup shares its loads with all lanes present (the subgroup form).
   let live = idx < tiles;
   let tile = min(idx, tiles - 1u);
   // Neighbouring invocations take neighbouring pixels of the same output channels.
@@ -83,7 +83,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   var acc: Acc;
   let hw = i32(H * W);
   if (K_BLOCK == 4u && sharesRows(ra)) {
-    // `a` bound as vec4s (shaders/gemm_rows_vec4.wgsl), offered only when C*KH*KW % 4 == 0: k walks
+    // `a` bound as vec4s (a vec4 form of src/ops/gemm/register-tile.ts), offered only when C*KH*KW % 4 == 0: k walks
     // the weight's storage order four at a time, one vec4 per row, each k's taps worked out anew.
     for (var k = 0u; k < C * KH * KW; k += 4u) {
       accumulateQuadsShared(&acc, ra, k, pixelColumns(k, basea, baseb, iha, ihb, iwa, iwb));

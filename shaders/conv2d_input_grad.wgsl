@@ -1,14 +1,14 @@
 // The input gradient of conv2d as an implicit GEMM:
 //   dx[ci, (n, ih, iw)] = sum over (kh, kw, co) of weight[co, ci, kh, kw] * dy[n, co, oh, ow]
 // where oh = (ih + PH - kh*DH) / SH and ow likewise, for the taps where that division is exact and
-// lands inside dy. Each invocation computes 16 input channels x 8 input pixels (shaders/gemm_tile.wgsl);
+// lands inside dy. Each invocation computes 16 input channels x 8 input pixels (src/ops/gemm/register-tile.ts);
 // for each tap (kh, kw) it works out which of its pixels receive from dy and where, once, then loops
 // over the output channels with one add per load. Gathering (rather than scattering dy into dx)
 // needs no atomics and gives every element one writer.
 //
 // The weight comes channel-last, [C, KH, KW, CO] (the op's lowering permutes it; 18,432 floats at
 // MNIST's conv2): row ci of the GEMM's left operand is then contiguous in the loop's own order, tap
-// by tap, so the quads form (shaders/gemm_rows_vec4.wgsl) reads 4 output channels per vec4 load
+// by tap, so the quads form (`a` bound as vec4s) reads 4 output channels per vec4 load
 // (llvmpipe: 78 -> 68 ms at MNIST's conv2; the layout is neutral on SwiftShader).
 
 
@@ -61,7 +61,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let colTiles = (pixels + TILE_N - 1u) / TILE_N;
   let tiles = colTiles * ((C + TILE_M - 1u) / TILE_M);
   // No early return past the last tile: every invocation runs (those past the end on the last tile,
-  // storing nothing), so a subgroup shares its loads with all lanes present (shaders/gemm_rows_subgroup.wgsl).
+  // storing nothing), so a subgroup shares its loads with all lanes present (the subgroup form).
   let live = idx < tiles;
   let tile = min(idx, tiles - 1u);
   let row0 = (tile / colTiles) * TILE_M;
@@ -91,7 +91,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
       // The weight of (ci, kh, kw, co) is at ra[ci] + (kh*KW + kw)*CO + co.
       var o = (kh * KW + kw) * CO;
       if (K_BLOCK == 4u && sharesRows(ra)) {
-        // `a` bound as vec4s (shaders/gemm_rows_vec4.wgsl), offered only when CO % 4 == 0.
+        // `a` bound as vec4s (a vec4 form of src/ops/gemm/register-tile.ts), offered only when CO % 4 == 0.
         for (var co = 0; co < i32(CO); co += 4) {
           accumulateQuadsShared(&acc, ra, o, fourChannels(ta, tb, co * ohw, ohw));
           o += 4u;

@@ -4,7 +4,7 @@
 // filter bank has only CO*C*9 weights), so it is split into SPLITS ranges, each summed by its own
 // invocations into partials[split, co, ci, kh, kw]; the op's lowering adds the partials up after.
 // Never one thread per weight: each invocation computes 16 output channels x 8 taps
-// (shaders/gemm_tile.wgsl) over its range.
+// (src/ops/gemm/register-tile.ts) over its range.
 //
 // SPLITS is the number of partial slabs (the output's leading dimension, fixed when the graph is
 // built); RANGES <= SPLITS is how many ranges the sum is really cut into, a knob for compile-time
@@ -107,7 +107,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let colTiles = (taps + TILE_N - 1u) / TILE_N;
   let tiles = colTiles * ((CO + TILE_M - 1u) / TILE_M);
   // No early return past the last tile: every invocation runs (those past the end on the last tile,
-  // storing nothing), so a subgroup shares its loads with all lanes present (shaders/gemm_rows_subgroup.wgsl).
+  // storing nothing), so a subgroup shares its loads with all lanes present (the subgroup form).
   let live = idx < tiles * SPLITS;
   let clamped = min(idx, tiles * SPLITS - 1u);
   let split = clamped / tiles;
@@ -142,7 +142,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let c = TapColumns(offa, offb, dha, dhb, dwa, dwb);
   var acc: Acc;
   if (K_BLOCK == 4u && sharesRows(ra)) {
-    // `a` (dy) bound as vec4s (shaders/gemm_rows_vec4.wgsl), offered only when OH*OW % 4 == 0: then
+    // `a` (dy) bound as vec4s (a vec4 form of src/ops/gemm/register-tile.ts), offered only when OH*OW % 4 == 0: then
     // 4 pixels from a multiple of 4 lie in one image, and their dy values are one vec4 per row.
     for (var k = k0; k < k1; k += 4u) {
       let o = dyOffset(w);

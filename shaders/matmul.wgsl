@@ -14,10 +14,9 @@
 // variant reading B as vec4 when N % 4 == 0 measured 5-10% slower there, so there is one kernel for
 // every shape and layout.
 //
-// The loads of op(A) and the accumulators come from rows snippets placed first in the module:
-// shaders/gemm_rows_plain.wgsl, or shaders/gemm_rows_subgroup.wgsl, which shares the loads of A across
-// a subgroup, each followed by shaders/gemm_rows.wgsl (src/ops/gemm-dispatch.ts offers both). With
-// shaders/gemm_rows_vec4.wgsl, A is bound as vec4s and the k loop takes four k per step: the one
+// The loads of op(A) and the accumulators come from the register-tile prelude placed first in the
+// module (src/ops/gemm/register-tile.ts): its rows loaded by each invocation, or shared across a
+// subgroup; in its vec4 forms A is bound as vec4s and the k loop takes four k per step, the one
 // exception to scalar loads, offered to tuning for the adapters where it pays (llvmpipe).
 //
 // Epilogue (set by the fusion pass): HAS_BIAS adds bias[n] to every row of C, then RELU takes
@@ -158,7 +157,7 @@ fn rowsOfB(t: Tile, k: u32) -> array<vec4<f32>, 8> {
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let idx = flatIndex(gid, groups);
   // No early return past the last tile: every invocation runs (those past the end on the last tile,
-  // storing nothing), so a subgroup shares its loads with all lanes present (shaders/gemm_rows_subgroup.wgsl).
+  // storing nothing), so a subgroup shares its loads with all lanes present (the subgroup form).
   let live = idx < tileCount();
   let tile = min(idx, tileCount() - 1u);
   let t = tileOf(tile);
@@ -166,7 +165,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let rows = tileRows(t.row0, M, t.am, tile / ((N + TN - 1u) / TN), idx % 4u);
   var acc: Acc;
   if (K_BLOCK == 4u && sharesRows(rows)) {
-    // `a` bound as vec4s (shaders/gemm_rows_vec4.wgsl), offered only for an untransposed A with
+    // `a` bound as vec4s (a vec4 form of src/ops/gemm/register-tile.ts), offered only for an untransposed A with
     // K % 4 == 0: row m's k..k+3 are one element.
     for (var k = 0u; k < K; k += 4u) {
       accumulateQuadsShared(&acc, rows, k, rowsOfB(t, k));

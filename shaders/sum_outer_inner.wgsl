@@ -54,9 +54,10 @@ fn wide(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   }
 }
 
-// One workgroup per output, each lane summing whole runs (lane l takes runs l, l + RUNS, ...), then a
-// tree: every lane streams contiguous addresses, the pattern CPU emulators run fastest (the lanes of a
-// SIMD group then read rows apart, as the first sum of the two-dispatch chain did).
+// One workgroup per output, each lane summing whole runs (lane l takes runs l, l + RUNS, ...), then
+// lane 0 adds the lanes' sums after one barrier: every lane streams contiguous addresses, the pattern
+// CPU emulators run fastest, and barriers are what they run slowest (a tree of six cost SwiftShader
+// more than the second dispatch of the two-dispatch chain).
 const RUNS = 64u;
 var<workgroup> runPartial: array<f32, RUNS>;
 
@@ -72,13 +73,11 @@ fn runs(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   }
   runPartial[lid] = acc;
   workgroupBarrier();
-  for (var stride = RUNS / 2u; stride > 0u; stride = stride / 2u) {
-    if (lid < stride) {
-      runPartial[lid] += runPartial[lid + stride];
-    }
-    workgroupBarrier();
-  }
   if (lid == 0u) {
-    y[k] = runPartial[0];
+    var total = 0.0;
+    for (var l = 0u; l < RUNS; l++) {
+      total += runPartial[l];
+    }
+    y[k] = total;
   }
 }

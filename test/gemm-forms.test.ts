@@ -4,6 +4,7 @@
 import { expect } from 'chai';
 import { evaluateCpu, Graph, openDevice, Program, type Device, type Tensor } from '../src/node';
 import { emitGemm } from '../src/ops/gemm/emit';
+import { REGISTER_TILE_FORMS, registerTilePrelude, registerTileStores } from '../src/ops/gemm/register-tile';
 import { checkForm, formName, formNeeds, KSPLIT_FORMS, TILED_FORMS, type GemmForm } from '../src/ops/gemm/forms';
 import { matmulOperands } from '../src/ops/gemm/operands';
 import { conv2dWeightGrad } from '../src/ops/conv2d-weight-grad';
@@ -57,6 +58,36 @@ async function run(device: Device, form: string, [m, k, n]: [number, number, num
     device.tuning = saved;
   }
 }
+
+describe('register-tile forms (generated)', () => {
+  it("every form's prelude declares the whole interface the kernels use, and the stores what the conv kernels use", () => {
+    const names = (code: string) => new Set([...code.matchAll(/^(?:fn|alias|struct|const)\s+(\w+)/gm)].map((m) => m[1]));
+    for (const [name, form] of Object.entries(REGISTER_TILE_FORMS)) {
+      const declared = names(registerTilePrelude(form));
+      for (const used of [
+        'Acc',
+        'AElement',
+        'K_BLOCK',
+        'aAt',
+        'aQuad',
+        'TileRows',
+        'tileRows',
+        'sharesRows',
+        'accumulateOwn',
+        'accumulateShared',
+        'accumulateQuads',
+        'accumulateQuadsShared',
+      ])
+        expect(declared.has(used), `${name} declares ${used}`).to.equal(true);
+      expect(registerTilePrelude(form).startsWith('enable subgroups;'), name).to.equal(form.rowLoads === 'subgroup');
+    }
+    const stores = names(registerTileStores());
+    for (const used of ['TILE_M', 'TILE_N', 'TileColumns', 'storeTile', 'addRowValues', 'reluTile', 'flatIndex']) expect(stores.has(used), used).to.equal(true);
+    // Every row of the tile written out: 16 accumulate lines, 16 stores, no loop over rows.
+    expect(registerTilePrelude(REGISTER_TILE_FORMS.plain).match(/^ {2}let x\d+ = aAt\(ra\[\d+\] \+ o\);/gm)).to.have.length(16);
+    expect(registerTileStores().match(/^ {2}if \(row0 \+ \d+u < rows\) \{ storeRow/gm)).to.have.length(16);
+  });
+});
 
 describe('GPU-shaped GEMM forms', () => {
   it('every form is valid and its generated code names its own shape', () => {

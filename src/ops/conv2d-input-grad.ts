@@ -3,17 +3,17 @@
 // (ih, iw). Only conv2d's gradient rule creates it, through conv2dInputGrad(), which hands the op the
 // weight permuted channel-last, [C, KH, KW, CO] (see the shader for why).
 import convGeometry from '../../shaders/conv_geometry.wgsl';
-import gemmTile from '../../shaders/gemm_tile.wgsl';
 import source from '../../shaders/conv2d_input_grad.wgsl';
 import { fmt, ShapeError } from '../graph/shape';
 import type { Tensor } from '../graph/tensor';
 import { forEachTap, geometry, geometryConstants, outputSize, type Conv2dAttrs, type Pair } from './conv2d-geometry';
 import { gemmCode, gemmVariants } from './gemm-dispatch';
+import { registerTileStores } from './gemm/register-tile';
 import { inputGradHardwareVariants } from './gemm/variants';
 import { defineOp, tunableCall } from './op';
 import { permute } from './permute';
 
-const code = gemmCode(convGeometry, gemmTile, source);
+const code = gemmCode(convGeometry, registerTileStores(), source);
 
 export interface Conv2dInputGradAttrs extends Conv2dAttrs {
   /** Height and width of the forward input (several sizes map to one output size when strided). */

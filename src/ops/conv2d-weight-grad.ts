@@ -4,18 +4,18 @@
 // a sum over the first axis, so a long reduction still spreads over many invocations.
 import convGather from '../../shaders/conv_gather.wgsl';
 import convGeometry from '../../shaders/conv_geometry.wgsl';
-import gemmTile from '../../shaders/gemm_tile.wgsl';
 import source from '../../shaders/conv2d_weight_grad.wgsl';
 import { fmt, ShapeError } from '../graph/shape';
 import type { Tensor } from '../graph/tensor';
 import { forEachTap, geometry, geometryConstants, hasPadding, outputSize, type Conv2dAttrs, type Pair } from './conv2d-geometry';
 import { gemmCode, gemmVariants } from './gemm-dispatch';
+import { registerTileStores } from './gemm/register-tile';
 import { weightGradHardwareVariants } from './gemm/variants';
 import { defineOp, tunableCall, type KernelVariant } from './op';
 import { reshape } from './reshape';
 import { sum } from './sum';
 
-const code = gemmCode(convGeometry, gemmTile, convGather, source);
+const code = gemmCode(convGeometry, registerTileStores(), convGather, source);
 
 export interface Conv2dWeightGradAttrs extends Conv2dAttrs {
   kernel: Pair;

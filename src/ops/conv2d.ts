@@ -4,7 +4,6 @@
 // bias) and the float64 reference. The fusion pass may set `relu` (a relu epilogue after the bias).
 import convGather from '../../shaders/conv_gather.wgsl';
 import convGeometry from '../../shaders/conv_geometry.wgsl';
-import gemmTile from '../../shaders/gemm_tile.wgsl';
 import source from '../../shaders/conv2d.wgsl';
 import { fmt, ShapeError } from '../graph/shape';
 import type { Tensor } from '../graph/tensor';
@@ -12,11 +11,12 @@ import { check4d, convAttrs, forEachTap, geometry, geometryConstants, hasPadding
 import { conv2dInputGrad } from './conv2d-input-grad';
 import { conv2dWeightGrad } from './conv2d-weight-grad';
 import { gemmCode, gemmVariants } from './gemm-dispatch';
+import { registerTileStores } from './gemm/register-tile';
 import { convForwardHardwareVariants } from './gemm/variants';
 import { defineOp, tunableCall } from './op';
 import { sum } from './sum';
 
-const code = gemmCode(convGeometry, gemmTile, convGather, source);
+const code = gemmCode(convGeometry, registerTileStores(), convGather, source);
 
 export interface Conv2dForwardAttrs extends Conv2dAttrs {
   /** max(., 0) after the bias, in the kernel's epilogue: set by the fusion pass for relu(conv2d). */

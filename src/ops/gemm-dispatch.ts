@@ -1,10 +1,11 @@
 // Code and workgroup sizes for the register-tiled GEMM kernels (matmul and the three conv2d kernels).
-// Each kernel comes in up to four forms, all with shaders/gemm_rows.wgsl:
-// - plain: shaders/gemm_rows_plain.wgsl with `a` bound as floats (shaders/gemm_rows_f32.wgsl);
-// - subgroup, for devices with the `subgroups` feature: shaders/gemm_rows_subgroup.wgsl, which shares
-//   the loads of the tile's 16 rows across a subgroup (the MNIST step about 15% faster on SwiftShader);
-// - quads, where the op says its rows allow it: `a` bound as vec4s (shaders/gemm_rows_vec4.wgsl) and
-//   the k loop four k per step (on llvmpipe the conv2 forward and weight gradient about 20% faster);
+// Each kernel comes in up to four forms, its own WGSL after the form's generated prelude
+// (src/ops/gemm/register-tile.ts):
+// - plain: every invocation loads its tile's rows of `a` itself, `a` bound as floats;
+// - subgroup, for devices with the `subgroups` feature: those loads shared across a subgroup (the
+//   MNIST step about 15% faster on SwiftShader);
+// - quads, where the op says its rows allow it: `a` bound as vec4s and the k loop four k per step
+//   (on llvmpipe the conv2 forward and weight gradient about 20% faster);
 // - subgroup quads, both at once (on SwiftShader the conv2 forward and weight gradient about 10%
 //   faster than the subgroup form, matmul and the input gradient slower).
 // The default is the first form the device can run in the order gemmVariants() gives, and
@@ -13,11 +14,7 @@
 // adapter spreads workgroups (not invocations) over its CPU threads. That default is a guess that
 // holds on SwiftShader; gemmVariants() offers the other sizes to tuning. Every size is a multiple of
 // 4, which the subgroup rows rely on.
-import rowsCommon from '../../shaders/gemm_rows.wgsl';
-import rowsF32 from '../../shaders/gemm_rows_f32.wgsl';
-import rowsPlain from '../../shaders/gemm_rows_plain.wgsl';
-import rowsSubgroup from '../../shaders/gemm_rows_subgroup.wgsl';
-import rowsVec4 from '../../shaders/gemm_rows_vec4.wgsl';
+import { REGISTER_TILE_FORMS, registerTilePrelude, type RegisterTileForm } from './gemm/register-tile';
 import { dispatch1d, WORKGROUP_1D, type KernelVariant } from './op';
 
 const MIN_WORKGROUPS = 4;
@@ -42,13 +39,14 @@ export interface GemmCode {
   subgroupQuads: string;
 }
 
+/** A kernel's module in each form: the form's prelude, then `parts` (the kernel's own WGSL last). */
 export function gemmCode(...parts: string[]): GemmCode {
-  const body = `${rowsCommon}\n${parts.join('\n')}`;
+  const module = (form: RegisterTileForm) => `${registerTilePrelude(form)}\n\n${parts.join('\n')}`;
   return {
-    plain: `${rowsPlain}\n${rowsF32}\n${body}`,
-    subgroup: `${rowsSubgroup}\n${rowsF32}\n${body}`,
-    quads: `${rowsPlain}\n${rowsVec4}\n${body}`,
-    subgroupQuads: `${rowsSubgroup}\n${rowsVec4}\n${body}`,
+    plain: module(REGISTER_TILE_FORMS.plain),
+    subgroup: module(REGISTER_TILE_FORMS.subgroup),
+    quads: module(REGISTER_TILE_FORMS.quads),
+    subgroupQuads: module(REGISTER_TILE_FORMS.subgroupQuads),
   };
 }
 
