@@ -297,6 +297,9 @@ function matmulProgram(c: MatmulCase, a: Float32Array, b: Float32Array) {
   return { g, product };
 }
 
+/** Short mode's forms besides the default: a scalar and a vec4 tiled form and a K split, each 128 invocations (llvmpipe runs them too). */
+const SHORT_FORMS = ['tile32x32k16.4x2', 'tile32x64k16.4x4.db.v4', 'ksplit2x4.t128'];
+
 await section('matmul', short ? 240 : 150, async () => {
   const rows = [];
   for (const c of MATMULS) {
@@ -311,7 +314,7 @@ await section('matmul', short ? 240 : 150, async () => {
     const runnable = (call.variants ?? []).filter((v) => unmetNeeds(device, v) === undefined);
     // Short mode (a software adapter, where each form compiles for seconds): the default and the
     // smallest form of each GPU-shaped kind; test/gemm-forms.test.ts checks every form there.
-    const variants = short ? runnable.filter((v, i) => i === 0 || v.name === 'tile32x32k16.4x2' || v.name === 'ksplit2x4.t128') : runnable;
+    const variants = short ? runnable.filter((v, i) => i === 0 || SHORT_FORMS.includes(v.name)) : runnable;
     const forms = [];
     for (const v of variants) {
       try {

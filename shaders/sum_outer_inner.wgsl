@@ -12,16 +12,23 @@ override OUTER: u32;
 override KEPT: u32;
 override INNER: u32;
 
+// Run a of output k: its INNER consecutive elements, summed in order.
+fn runSum(a: u32, k: u32) -> f32 {
+  let base = (a * KEPT + k) * INNER;
+  var acc = 0.0;
+  for (var b = 0u; b < INNER; b++) {
+    acc += x[base + b];
+  }
+  return acc;
+}
+
 @compute @workgroup_size(64)
 fn rows(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let k = gid.x + gid.y * groups.x * 64u;
   if (k >= KEPT) { return; }
   var acc = 0.0;
   for (var a = 0u; a < OUTER; a++) {
-    let base = (a * KEPT + k) * INNER;
-    for (var b = 0u; b < INNER; b++) {
-      acc += x[base + b];
-    }
+    acc += runSum(a, k);
   }
   y[k] = acc;
 }
@@ -66,10 +73,7 @@ fn runs(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let k = wg.x;
   var acc = 0.0;
   for (var a = lid; a < OUTER; a += RUNS) {
-    let base = (a * KEPT + k) * INNER;
-    for (var b = 0u; b < INNER; b++) {
-      acc += x[base + b];
-    }
+    acc += runSum(a, k);
   }
   runPartial[lid] = acc;
   workgroupBarrier();

@@ -71,8 +71,10 @@ describe('GPU check (scripts/gpu-check)', () => {
     expect(s.torch.missing !== undefined || Object.keys(s.torch.rows ?? {}).length > 0, JSON.stringify(s.torch)).to.equal(true);
     // The default and a form of each GPU-shaped kind were forced, ran and matched the float64 sums.
     const forms = s.matmul.rows[0]!.forms;
-    expect(forms.map((f) => f.variant)).to.include.members([formName(TILED_FORMS.at(-1)!), formName(KSPLIT_FORMS.at(-1)!)]);
-    expect(forms.length).to.equal(3);
+    const short = ['tile32x32k16.4x2', 'tile32x64k16.4x4.db.v4', 'ksplit2x4.t128'];
+    expect([...TILED_FORMS, ...KSPLIT_FORMS].map(formName)).to.include.members(short);
+    expect(forms.map((f) => f.variant)).to.include.members(short);
+    expect(forms.length).to.equal(4);
     for (const f of forms) expect(f.ok, `${f.variant}: ${f.error ?? ''}`).to.equal(true);
     expect(s.matmul.rows[0]!.tuned.gflops).to.be.greaterThan(0);
     expect(s.tfjs.error, s.tfjs.error).to.equal(undefined);

@@ -33,6 +33,13 @@ export interface TiledForm {
    * would all hit one bank; one word apart spreads them.
    */
   pad: 0 | 1;
+  /**
+   * How an invocation reads a stage: 'scalar', its rows and columns strided over the tile (row
+   * rl + i * BM/TM, column cl + j * BN/TN); or 'vec4', in blocks of 4 consecutive rows and columns
+   * (rows 4(rl + i * BM/TM) .. +3), workgroup memory held as vec4s, so each k reads TM/4 + TN/4 vec4s
+   * instead of TM + TN floats (the pad is then a whole vec4, and TM and TN multiples of 4).
+   */
+  reads: 'scalar' | 'vec4';
 }
 
 export interface KSplitForm {
@@ -54,14 +61,19 @@ export interface FormNeeds {
 
 export function formNeeds(form: GemmForm): FormNeeds {
   if (form.kind === 'tiled')
-    return { invocations: (form.bm / form.tm) * (form.bn / form.tn), workgroupBytes: 4 * form.stages * form.bk * (form.bm + form.bn + 2 * form.pad) };
+    return { invocations: (form.bm / form.tm) * (form.bn / form.tn), workgroupBytes: 4 * form.stages * form.bk * (form.bm + form.bn + 2 * padWords(form)) };
   return { invocations: form.threads, workgroupBytes: 4 * form.threads * form.rm * form.rn };
+}
+
+/** Words after each k-row of a padded stage: one float, or one vec4 where the stage is read as vec4s. */
+export function padWords(form: TiledForm): number {
+  return form.pad * (form.reads === 'vec4' ? 4 : 1);
 }
 
 /** The variant name a form goes by in tuning caches and profiles, e.g. `tile64x64k16.4x4` or `ksplit4x4.t256`. */
 export function formName(form: GemmForm): string {
   if (form.kind === 'ksplit') return `ksplit${form.rm}x${form.rn}.t${form.threads}`;
-  return `tile${form.bm}x${form.bn}k${form.bk}.${form.tm}x${form.tn}${form.stages === 2 ? '.db' : ''}${form.pad ? '' : '.nopad'}`;
+  return `tile${form.bm}x${form.bn}k${form.bk}.${form.tm}x${form.tn}${form.stages === 2 ? '.db' : ''}${form.pad ? '' : '.nopad'}${form.reads === 'vec4' ? '.v4' : ''}`;
 }
 
 /** Output tiles of an M x N product under `form` (one workgroup each). */
@@ -80,6 +92,7 @@ export function checkForm(form: GemmForm): void {
   if (form.kind === 'tiled') {
     if (form.stages !== 1 && form.stages !== 2) throw new Error(`gemm form ${name}: stages must be 1 or 2`);
     if (form.pad !== 0 && form.pad !== 1) throw new Error(`gemm form ${name}: pad must be 0 or 1`);
+    if (form.reads === 'vec4' && (form.tm % 4 || form.tn % 4)) throw new Error(`gemm form ${name}: vec4 reads need TM and TN multiples of 4`);
     if (form.bm % form.tm || form.bn % form.tn)
       throw new Error(`gemm form ${name}: the tile ${form.bm}x${form.bn} must split into ${form.tm}x${form.tn} blocks`);
     const { invocations } = formNeeds(form);
@@ -100,12 +113,15 @@ export function checkForm(form: GemmForm): void {
  * padded buffers would need 16,448 bytes, past the 16,384 every adapter offers.
  */
 export const TILED_FORMS: readonly TiledForm[] = [
-  { kind: 'tiled', bm: 128, bn: 128, bk: 8, tm: 8, tn: 8, stages: 1, pad: 1 },
-  { kind: 'tiled', bm: 128, bn: 128, bk: 8, tm: 8, tn: 8, stages: 2, pad: 0 },
-  { kind: 'tiled', bm: 64, bn: 64, bk: 16, tm: 4, tn: 4, stages: 1, pad: 1 },
-  { kind: 'tiled', bm: 64, bn: 64, bk: 8, tm: 4, tn: 4, stages: 2, pad: 1 },
-  { kind: 'tiled', bm: 32, bn: 64, bk: 16, tm: 4, tn: 4, stages: 2, pad: 1 },
-  { kind: 'tiled', bm: 32, bn: 32, bk: 16, tm: 4, tn: 2, stages: 1, pad: 1 },
+  { kind: 'tiled', bm: 128, bn: 128, bk: 8, tm: 8, tn: 8, stages: 1, pad: 1, reads: 'scalar' },
+  { kind: 'tiled', bm: 128, bn: 128, bk: 8, tm: 8, tn: 8, stages: 2, pad: 0, reads: 'scalar' },
+  { kind: 'tiled', bm: 64, bn: 64, bk: 16, tm: 4, tn: 4, stages: 1, pad: 1, reads: 'scalar' },
+  { kind: 'tiled', bm: 64, bn: 64, bk: 8, tm: 4, tn: 4, stages: 2, pad: 1, reads: 'scalar' },
+  { kind: 'tiled', bm: 32, bn: 64, bk: 16, tm: 4, tn: 4, stages: 2, pad: 1, reads: 'scalar' },
+  { kind: 'tiled', bm: 32, bn: 32, bk: 16, tm: 4, tn: 2, stages: 1, pad: 1, reads: 'scalar' },
+  { kind: 'tiled', bm: 128, bn: 128, bk: 8, tm: 8, tn: 8, stages: 2, pad: 0, reads: 'vec4' },
+  { kind: 'tiled', bm: 64, bn: 64, bk: 16, tm: 4, tn: 4, stages: 1, pad: 1, reads: 'vec4' },
+  { kind: 'tiled', bm: 32, bn: 64, bk: 16, tm: 4, tn: 4, stages: 2, pad: 1, reads: 'vec4' },
 ];
 
 export const KSPLIT_FORMS: readonly KSplitForm[] = [
