@@ -28,17 +28,21 @@ export function axisKernel(
   constants: Record<string, number> = {},
 ): KernelCall {
   const { outer, length, inner } = splitAtAxis(shape, axis);
-  return rowsOrWide(label, code, outer * inner, length, bindings, { OUTER: outer, LEN: length, INNER: inner, ...constants });
+  return tunableCall({ label, constants: { OUTER: outer, LEN: length, INNER: inner, ...constants }, bindings }, axisVariants(code, outer * inner, length));
 }
 
-/** The rows and wide entry points of `code` over `rows` outputs of `length` elements each, with the choice above. */
-export function rowsOrWide(label: string, code: string, rows: number, length: number, bindings: BindingRef[], constants: Record<string, number>): KernelCall {
+/**
+ * The rows and wide entry points of `code` over `rows` outputs of `length` elements each: the one the
+ * thresholds above pick first, the other (where it can run) offered on hardware adapters only.
+ */
+export function axisVariants(code: string, rows: number, length: number): KernelVariant[] {
   const wide = rows < WIDE_BELOW_ROWS && length >= WIDE_FROM_LENGTH && length >= WIDE_ROW_RATIO * rows;
   const asRows: KernelVariant = { name: 'rows', entryPoint: 'rows', constants: {}, workgroups: dispatch1d(rows), code };
   // One workgroup per row, indexed by workgroup_id.x alone: at most 65,535 rows.
   const asWide: KernelVariant | null =
     rows <= 65535 ? { name: 'wide', entryPoint: 'wide', constants: {}, workgroups: [rows, 1, 1], code, needs: { invocations: WIDE_INVOCATIONS } } : null;
-  const hardware = (v: KernelVariant): KernelVariant => ({ ...v, needs: { ...v.needs, hardware: true } });
-  const variants = wide && asWide ? [asWide, hardware(asRows)] : [asRows, ...(asWide && length > 1 ? [hardware(asWide)] : [])];
-  return tunableCall({ label, constants, bindings }, variants);
+  return wide && asWide ? [asWide, onHardwareOnly(asRows)] : [asRows, ...(asWide && length > 1 ? [onHardwareOnly(asWide)] : [])];
 }
+
+/** A variant that tuning tries on hardware adapters only. */
+export const onHardwareOnly = (v: KernelVariant): KernelVariant => ({ ...v, needs: { ...v.needs, hardware: true } });

@@ -53,15 +53,14 @@ export function defineReduce(kind: Kind, grad: (ctx: GradContext<ReduceAttrs>) =
 
 /**
  * Reduces over `axes` (all when undefined) by chaining one node per run of adjacent axes, highest
- * first so the remaining axis numbers stay valid. A run reads as one axis through a view (sum over
- * [0, 2, 3] of NCHW is two nodes, a full reduction one); keepdims=false removes the reduced axes at
- * the end with a view.
+ * first so the remaining axis numbers stay valid. A run reads as one axis through a view (a max over
+ * [0, 2, 3] of NCHW is two nodes, a full reduction one; sum() takes such axes around kept ones in
+ * one node of its own); keepdims=false removes the reduced axes at the end with a view.
  */
 export function reduceAxes(op: OpDef<ReduceAttrs>, x: Tensor, axes: Axes, keepdims: boolean): Tensor {
   const rank = x.shape.length;
   if (rank === 0) return x;
-  const list = axes === undefined ? [...Array(rank).keys()] : (typeof axes === 'number' ? [axes] : [...axes]).map((a) => normalizeAxis(op.name, a, rank));
-  if (new Set(list).size !== list.length) throw new ShapeError(`${op.name}: axis repeated in ${JSON.stringify(axes)}`);
+  const list = reducedAxes(op.name, axes, rank);
   let y = x;
   for (const [first, last] of axisRuns(list)) {
     const merged = [...y.shape.slice(0, first), sizeOf(y.shape.slice(first, last + 1)), ...y.shape.slice(last + 1)];
@@ -77,6 +76,13 @@ export function reduceAxes(op: OpDef<ReduceAttrs>, x: Tensor, axes: Axes, keepdi
     y,
     x.shape.filter((_, i) => !list.includes(i)),
   );
+}
+
+/** `axes` of a rank-`rank` tensor (all when undefined) made non-negative, or a ShapeError naming `name` for one out of range or repeated. */
+export function reducedAxes(name: string, axes: Axes, rank: number): number[] {
+  const list = axes === undefined ? [...Array(rank).keys()] : (typeof axes === 'number' ? [axes] : [...axes]).map((a) => normalizeAxis(name, a, rank));
+  if (new Set(list).size !== list.length) throw new ShapeError(`${name}: axis repeated in ${JSON.stringify(axes)}`);
+  return list;
 }
 
 /** Runs of consecutive axes [first, last], highest run first, so earlier axis numbers stay valid. */

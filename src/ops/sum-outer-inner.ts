@@ -5,7 +5,7 @@
 import code from '../../shaders/sum_outer_inner.wgsl';
 import { fmt, ShapeError } from '../graph/shape';
 import type { Tensor } from '../graph/tensor';
-import { rowsOrWide } from './axis-kernel';
+import { axisVariants, onHardwareOnly } from './axis-kernel';
 import { broadcastTo } from './broadcast-to';
 import { defineOp, tunableCall, type KernelVariant } from './op';
 import { reshape } from './reshape';
@@ -21,13 +21,15 @@ export const sumOuterInnerOp = defineOp<Attrs>({
   },
   lower(node) {
     const [outer, kept, inner] = node.inputs[0]!.shape as [number, number, number];
-    const call = rowsOrWide('sum_outer_inner', code, kept, outer * inner, [{ input: 0 }, { output: true }], { OUTER: outer, KEPT: kept, INNER: inner });
-    if (kept > 65535 || outer < 2) return [call];
-    // Whole runs per lane where there are several runs: the default on software adapters, where the
-    // others (lanes across a run: coalesced on a GPU) stay offered to tuning on hardware.
+    const axis = axisVariants(code, kept, outer * inner);
+    // Whole runs per lane where there are several runs (one workgroup per output: at most 65,535):
+    // the default on software adapters; the others (lanes across a run, coalesced on a GPU) are
+    // offered to tuning on hardware.
     const runs: KernelVariant = { name: 'runs', entryPoint: 'runs', constants: {}, workgroups: [kept, 1, 1], code, needs: { invocations: 64 } };
-    const hardware = (call.variants ?? []).map((v) => ({ ...v, needs: { ...v.needs, hardware: true } }));
-    return [tunableCall({ label: 'sum_outer_inner', constants: call.constants ?? {}, bindings: call.bindings }, [runs, ...hardware])];
+    const variants = kept <= 65535 && outer > 1 ? [runs, ...axis.map(onHardwareOnly)] : axis;
+    return [
+      tunableCall({ label: 'sum_outer_inner', constants: { OUTER: outer, KEPT: kept, INNER: inner }, bindings: [{ input: 0 }, { output: true }] }, variants),
+    ];
   },
   grad: ({ inputs: [x], dy }) => [broadcastTo(dy, x!.shape)],
   cpu([x], _attrs, out) {

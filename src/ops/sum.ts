@@ -1,7 +1,7 @@
-import { fmt, normalizeAxis, sameShape, ShapeError, type Shape } from '../graph/shape';
+import { fmt, sameShape, ShapeError, type Shape } from '../graph/shape';
 import type { Tensor } from '../graph/tensor';
 import { broadcastTo } from './broadcast-to';
-import { defineReduce, reduceAxes, reducedShape, type Axes } from './reduce';
+import { defineReduce, reduceAxes, reducedAxes, reducedShape, type Axes } from './reduce';
 import { reshape } from './reshape';
 import { keptMiddle, sumOuterInner } from './sum-outer-inner';
 
@@ -10,9 +10,8 @@ export const sumOp = defineReduce('sum', ({ inputs: [x], attrs: { axis }, dy }) 
 /** Sum over `axes` (all when omitted), as torch.sum. */
 export function sum(x: Tensor, axes?: Axes, keepdims = false): Tensor {
   const rank = x.shape.length;
-  const list = axes === undefined || rank === 0 ? null : (typeof axes === 'number' ? [axes] : [...axes]).map((a) => normalizeAxis('sum', a, rank));
   // Axes around kept ones ([0, 2, 3] of NCHW, a conv bias gradient): one dispatch instead of two.
-  const kept = list && new Set(list).size === list.length ? keptMiddle(list, rank) : null;
+  const kept = rank === 0 ? null : keptMiddle(reducedAxes('sum', axes, rank), rank);
   if (!kept) return reduceAxes(sumOp, x, axes, keepdims);
   const y = sumOuterInner(x, kept);
   return keepdims ? y : reshape(y, x.shape.slice(kept[0], kept[1] + 1));
