@@ -15,7 +15,7 @@ import {
   predict,
   predictClasses,
   Program,
-  type Tensor,
+  type SymbolicTensor as Tensor,
   type TrainingState,
 } from '../src/node';
 import { checkBindingSizes } from '../src/graph/binding-limit';

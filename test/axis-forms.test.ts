@@ -3,7 +3,7 @@
 // adapter's tuning also tries the other. Each is forced here on shapes where it is not the default,
 // against the float64 reference: sums, maxima and means, softmax and argmax.
 import { expect } from 'chai';
-import { Graph, Program, type Tensor } from '../src/node';
+import { Graph, Program, type SymbolicTensor as Tensor } from '../src/node';
 import { checkForward } from './helpers/check-op';
 import { testDevice } from './helpers/device';
 

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { evaluateCpu, Graph, Program, type Tensor } from '../src/node';
+import { evaluateCpu, Graph, Program, type SymbolicTensor as Tensor } from '../src/node';
 import type { Conv2dOptions } from '../src/ops/conv2d-geometry';
 import { conv2dWeightGrad } from '../src/ops/conv2d-weight-grad';
 import { checkForward, checkGradient } from './helpers/check-op';

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { compile, Dataset, evaluateCpu, Graph, loss, manualSeed, nn, optim, Program, type Tensor } from '../src/node';
+import { compile, Dataset, evaluateCpu, Graph, loss, manualSeed, nn, optim, Program, type SymbolicTensor as Tensor } from '../src/node';
 import { dropoutOp, dropoutScale, type DropoutAttrs } from '../src/ops/dropout';
 import philoxWgsl from '../shaders/philox.wgsl';
 import { checkGradient } from './helpers/check-op';

@@ -4,7 +4,7 @@ describe('elementwise ops', () => {
   const binary = ['add', 'sub', 'mul', 'div'] as const;
   for (const name of binary) {
     it(`${name}: same shapes, broadcasting both ways, scalars; gradients`, async () => {
-      const f = (g: import('../src/node').Graph, a: import('../src/node').Tensor, b: import('../src/node').Tensor) => g[name](a, b);
+      const f = (g: import('../src/node').Graph, a: import('../src/node').SymbolicTensor, b: import('../src/node').SymbolicTensor) => g[name](a, b);
       const positive = name === 'div' ? { lo: 0.5, hi: 2 } : {};
       await checkForward(f, [{ shape: [67] }, { shape: [67], ...positive }]); // not a multiple of 64
       await checkForward(f, [{ shape: [3, 1, 5] }, { shape: [4, 1], ...positive }]);
@@ -17,7 +17,7 @@ describe('elementwise ops', () => {
 
   it('unary ops against the CPU reference and their gradients', async () => {
     type G = import('../src/node').Graph;
-    type T = import('../src/node').Tensor;
+    type T = import('../src/node').SymbolicTensor;
     const unary: [string, (g: G, x: T) => T, { lo?: number; hi?: number }][] = [
       ['neg', (g, x) => g.neg(x), {}],
       ['exp', (g, x) => g.exp(x), {}],

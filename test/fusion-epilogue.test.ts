@@ -4,7 +4,7 @@
 // pre-activation) on small
 // training steps with gradients and an SGD update, compiled with fusion on and off.
 import { expect } from 'chai';
-import { Graph, optim, Program, Variable, type Tensor } from '../src/node';
+import { Graph, optim, Program, Variable, type SymbolicTensor as Tensor } from '../src/node';
 import { fuse } from '../src/graph/fusion/index';
 import { scheduleStep } from '../src/graph/program';
 import { conv2dOp, type Conv2dForwardAttrs } from '../src/ops/conv2d';

@@ -3,7 +3,7 @@
 // graphs (same loss and same updated weights with fusion on and off, fewer dispatches on; a
 // log_softmax that something else reads is kept).
 import { expect } from 'chai';
-import { evaluateCpu, Graph, Program, Variable, type HostArray, type Tensor } from '../src/node';
+import { evaluateCpu, Graph, Program, Variable, type HostArray, type SymbolicTensor as Tensor } from '../src/node';
 import { logSoftmaxGradOp } from '../src/ops/log-softmax';
 import { logSoftmaxNllOp } from '../src/ops/log-softmax-nll';
 import { logSoftmaxNllGradOp } from '../src/ops/log-softmax-nll-grad';

@@ -2,7 +2,7 @@
 // and take fewer dispatches; values read twice or fetched are never absorbed. The epilogue and
 // log_softmax + nll rules have their own files (fusion-*.test.ts).
 import { expect } from 'chai';
-import { evaluateCpu, Graph, Program, type Tensor } from '../src/node';
+import { evaluateCpu, Graph, Program, type SymbolicTensor as Tensor } from '../src/node';
 import { testDevice } from './helpers/device';
 import { expectClose, randomArray } from './helpers/numeric';
 

@@ -2,7 +2,7 @@
 // against the float64 reference: odd shapes (no multiple of any tile, size-1 dimensions, K not a
 // multiple of 4 or of BK), all four layouts, the bias and relu epilogue, and the 2-D dispatch path.
 import { expect } from 'chai';
-import { evaluateCpu, Graph, openDevice, Program, type Device, type Tensor } from '../src/node';
+import { evaluateCpu, Graph, openDevice, Program, type Device, type SymbolicTensor as Tensor } from '../src/node';
 import { emitGemm } from '../src/ops/gemm/emit';
 import { REGISTER_TILE_FORMS, registerTilePrelude, registerTileStores } from '../src/ops/gemm/register-tile';
 import { checkForm, formName, formNeeds, KSPLIT_FORMS, TILED_FORMS, type GemmForm } from '../src/ops/gemm/forms';

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { Graph, Program, ShapeError, type HostArray, type Tensor } from '../src/node';
+import { Graph, Program, ShapeError, type HostArray, type SymbolicTensor as Tensor } from '../src/node';
 import { checkForward, checkGradient, type InputSpec } from './helpers/check-op';
 import { testDevice } from './helpers/device';
 import { expectClose, randomArray } from './helpers/numeric';

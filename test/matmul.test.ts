@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { Graph, type Shape, type Tensor } from '../src/node';
+import { Graph, type Shape, type SymbolicTensor as Tensor } from '../src/node';
 import { matmulOp, type MatmulAttrs } from '../src/ops/matmul';
 import { checkForward, checkGradient } from './helpers/check-op';
 

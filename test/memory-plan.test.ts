@@ -1,7 +1,7 @@
 // The memory plan alone (pure: a schedule in, arenas and offsets out), then compiled programs: results
 // do not change, and the peak the program reports equals the bytes it actually allocated.
 import { expect } from 'chai';
-import { Dataset, evaluateCpu, Graph, Program, Variable, type Tensor } from '../src/node';
+import { Dataset, evaluateCpu, Graph, Program, Variable, type SymbolicTensor as Tensor } from '../src/node';
 import { alignUp, planMemory, storageRoot, type MemoryPlan } from '../src/graph/memory-plan';
 import { scheduleStep } from '../src/graph/program';
 import { NO_VALUE } from '../src/ops/effect';

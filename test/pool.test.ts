@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { Graph, nn, Program, RandomStream, type Shape, type Tensor } from '../src/node';
+import { Graph, nn, Program, RandomStream, type Shape, type SymbolicTensor as Tensor } from '../src/node';
 import type { Size2 } from '../src/ops/pool2d-window';
 import { checkForward, checkGradient } from './helpers/check-op';
 import { testDevice } from './helpers/device';

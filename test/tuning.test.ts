@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { evaluateCpu, Graph, Program, type Device, type Tensor } from '../src/node';
+import { evaluateCpu, Graph, Program, type Device, type SymbolicTensor as Tensor } from '../src/node';
 import { nodeTuningStore, openDevice, tuningCachePath } from '../src/device/node';
 import { MemoryTuningStore, type TrialTimer, type TuningOptions } from '../src/device/tuning-store';
 import { HARDWARE_TUNING } from '../src/device/device';

@@ -31,7 +31,7 @@ describe('in-place update ops', () => {
       for (let step = 0; step < 3; step++) {
         const gradData = randomArray(n, 10 + step);
         program.run({ g: gradData });
-        const leaves = new Map<import('../src/node').Tensor, ArrayLike<number>>([
+        const leaves = new Map<import('../src/node').SymbolicTensor, ArrayLike<number>>([
           [g.variable(p), pRef],
           [grad, gradData],
           [g.variable(hyper), [0.1, momentum, 0.01, 0]],

@@ -1,7 +1,7 @@
 // Predicted classes for a fixed batch of images, computed on the GPU: the model's forward pass in
 // evaluation mode and an argmax, compiled once into a program that reads the model's current
 // parameters each run (they are Variables living on the GPU), so it can be re-run after every epoch.
-import { Graph, Program, type Device, type nn, type Tensor } from '../../src/browser';
+import { Graph, Program, type Device, type nn, type SymbolicTensor as Tensor } from '../../src/browser';
 
 export class BatchClassifier {
   private constructor(

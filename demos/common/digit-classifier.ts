@@ -2,7 +2,7 @@
 // training), the model's forward pass in evaluation mode (no dropout), and the softmax of its
 // log-probabilities, compiled once per model. The program reads the model's parameters where they
 // live, so it always sees the latest trained or loaded weights.
-import { Graph, MNIST_MEAN, MNIST_STD, Program, type Device, type nn, type Tensor } from '../../src/browser';
+import { Graph, MNIST_MEAN, MNIST_STD, Program, type Device, type nn, type SymbolicTensor as Tensor } from '../../src/browser';
 
 export class DigitClassifier {
   private constructor(

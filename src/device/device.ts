@@ -1,6 +1,7 @@
 // One Kiln device over one GPUDevice: compiles and caches pipelines, owns buffers, reads results back,
 // and turns WebGPU's asynchronous errors and device loss into exceptions. It does not know whether
 // it runs in Node (Dawn) or in a browser: the entry points in node.ts and browser.ts make it.
+import { forgetDefaultDevice, offerDefaultDevice } from './default-device';
 import type { AdapterSummary } from './adapter-info';
 import { DeviceError, ShaderCompileError } from './errors';
 import { StagingRing } from './staging-ring';
@@ -86,6 +87,7 @@ export class Device {
     this.adapter = adapter;
     this.tuning = { ...DEFAULT_TUNING, ...(adapter.isSoftware ? {} : HARDWARE_TUNING), store: new MemoryTuningStore() };
     this.keepAlive = keepAlive;
+    offerDefaultDevice(this);
     gpu.addEventListener('uncapturederror', (event) => {
       const error = (event as GPUUncapturedErrorEvent).error;
       this.pendingErrors.push(`${error.constructor.name}: ${error.message}`);
@@ -248,6 +250,7 @@ export class Device {
   }
 
   destroy(): void {
+    forgetDefaultDevice(this);
     this.gpu.destroy();
   }
 }

@@ -226,7 +226,12 @@ export class Program {
     return pending();
   }
 
-  private encode(feeds: Record<string, HostArray>, options: RunOptions): GPUCommandEncoder {
+  /**
+   * Uploads fed inputs and records `steps` steps into a new command encoder, left open for the caller
+   * to record more (copies of outputs, reads) before it submits: how lazy tensors run a trace.
+   */
+  /** @internal */
+  encode(feeds: Record<string, HostArray>, options: RunOptions = {}): GPUCommandEncoder {
     const steps = options.steps ?? 1;
     if (!Number.isInteger(steps) || steps < 1) throw new RangeError(`run: steps must be a positive integer, got ${steps}`);
     for (const name of Object.keys(feeds)) {
@@ -255,6 +260,14 @@ export class Program {
     }
     pass.end();
     return encoder;
+  }
+
+  /** Where an output (named at compile time) lives after a run: valid until this program runs again. */
+  /** @internal */
+  outputRange(tensor: Tensor): BufferRange {
+    const range = this.readable.get(tensor);
+    if (!range) throw new Error(`outputRange: ${tensor} is not an output of ${this.label}`);
+    return range;
   }
 
   /** Reads an output (named at compile time) as left by the last run. */

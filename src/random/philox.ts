@@ -128,10 +128,11 @@ export class RandomStream {
 }
 
 /** Stream ids for the uses of one seed, so that adding a use never shifts another's numbers. */
-export const STREAM = { init: 1, shuffle: 2, data: 3, dropout: 4, split: 5 } as const;
+export const STREAM = { init: 1, shuffle: 2, data: 3, dropout: 4, split: 5, tensor: 6 } as const;
 
 let globalInit = new RandomStream(0, STREAM.init);
 let globalDropout = new RandomStream(0, STREAM.dropout);
+let globalTensor = new RandomStream(0, STREAM.tensor);
 
 /**
  * Seeds parameter initialisation, as torch.manual_seed does for the layers created after it, and the
@@ -141,6 +142,7 @@ let globalDropout = new RandomStream(0, STREAM.dropout);
 export function manualSeed(seed: number): void {
   globalInit = new RandomStream(seed, STREAM.init);
   globalDropout = new RandomStream(seed, STREAM.dropout);
+  globalTensor = new RandomStream(seed, STREAM.tensor);
 }
 
 /** The stream layers draw their initial weights from; only layers with parameters draw from it. */
@@ -151,4 +153,9 @@ export function initStream(): RandomStream {
 /** The stream dropout layers draw their Philox keys from. */
 export function dropoutKeyStream(): RandomStream {
   return globalDropout;
+}
+
+/** The stream kiln.rand and kiln.randn draw from. */
+export function tensorStream(): RandomStream {
+  return globalTensor;
 }

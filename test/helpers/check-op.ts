@@ -1,6 +1,6 @@
 // The two checks every op gets: GPU output against the float64 CPU reference, and gradients (computed
 // by the graph on the GPU) against central finite differences of the CPU reference in float64.
-import { evaluateCpu, Graph, Program, type Shape, type Tensor } from '../../src/node';
+import { evaluateCpu, Graph, Program, type Shape, type SymbolicTensor as Tensor } from '../../src/node';
 import { testDevice } from './device';
 import { expectClose, randomArray } from './numeric';
 

@@ -6,6 +6,8 @@
 // did not register, so nothing is left out of training or checkpoints in silence.
 import type { Tensor } from '../../graph/tensor';
 import { Variable } from '../../graph/variable';
+import { callModule } from '../../tensor/module-call';
+import type { Tensor as LazyTensor } from '../../tensor/tensor';
 
 export interface ForwardContext {
   /** Training mode (dropout active) or evaluation mode, as module.train() / module.eval(). */
@@ -27,8 +29,37 @@ export interface ForwardContext {
  * ```
  */
 export abstract class Module {
-  /** Adds this layer's computation on `x` to x's graph. */
+  /** The mode call() runs in: training (dropout active) unless eval() was called, as torch.nn.Module.training. */
+  training = true;
+
+  /** Adds this layer's computation on `x` (a node of a graph) to x's graph. */
   abstract forward(x: Tensor, ctx: ForwardContext): Tensor;
+
+  /**
+   * Runs the layer on a lazy tensor (`kiln.tensor`, ...), as `model(x)` in PyTorch; forward() is the
+   * same computation on graph nodes.
+   *
+   * @example
+   * ```ts
+   * const model = nn.linear(1, 1);
+   * const loss = model.call(x).sub(y).square().mean();
+   * loss.backward();
+   * ```
+   */
+  call(x: LazyTensor): LazyTensor {
+    return callModule(this, x);
+  }
+
+  /** Sets training mode (or evaluation mode with false) here and in every module below, as module.train(). */
+  train(mode = true): this {
+    for (const [, module] of this.namedModules()) module.training = mode;
+    return this;
+  }
+
+  /** Evaluation mode (dropout off) for call(), as module.eval(). */
+  eval(): this {
+    return this.train(false);
+  }
 
   /** Own parameters by local name (`weight`, `bias`): every field holding a trainable Variable, in declaration order. */
   protected ownParameters(): [string, Variable][] {

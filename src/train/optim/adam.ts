@@ -3,7 +3,9 @@ import type { Tensor } from '../../graph/tensor';
 import { Variable } from '../../graph/variable';
 import { adamUpdate } from '../../ops/adam-update';
 import { counterAdd } from '../../ops/counter-add';
-import { checkPositive, Optimizer } from './optimizer';
+import { zeros } from '../../tensor/factories';
+import { Tensor as LazyTensor } from '../../tensor/tensor';
+import { checkPositive, Optimizer, paramsAndOptions, type ParamList } from './optimizer';
 
 export interface AdamOptions {
   lr?: number;
@@ -16,19 +18,25 @@ export interface AdamOptions {
 export class Adam extends Optimizer {
   private readonly m = new Map<Variable, Variable>();
   private readonly v = new Map<Variable, Variable>();
-  private readonly step = new Variable('adam.step', [1], 'i32');
+  private readonly stepCount = new Variable('adam.step', [1], 'i32');
+  private readonly moments = new Map<LazyTensor, [LazyTensor, LazyTensor]>();
+  /** Steps taken by step() (lazy tensors); the compiled trainer counts on the GPU instead. */
+  private steps = 0;
 
-  constructor({ lr = 1e-3, betas = [0.9, 0.999], eps = 1e-8, weightDecay = 0 }: AdamOptions = {}) {
+  /** `new Adam({ lr })` for compile(), or `new Adam(params, { lr })` to step lazy tensors. */
+  constructor(paramsOrOptions?: ParamList | AdamOptions, maybeOptions?: AdamOptions) {
+    const [params, options] = paramsAndOptions<AdamOptions>(paramsOrOptions, maybeOptions);
+    const { lr = 1e-3, betas = [0.9, 0.999], eps = 1e-8, weightDecay = 0 } = options ?? {};
     checkPositive('adam: lr', lr);
     for (const b of betas) if (!(b >= 0 && b < 1)) throw new RangeError(`adam: betas must be in [0, 1), got ${betas.join(', ')}`);
     checkPositive('adam: eps', eps, true);
     checkPositive('adam: weightDecay', weightDecay, true);
-    super('adam', [lr, betas[0], betas[1], eps, weightDecay]);
+    super('adam', [lr, betas[0], betas[1], eps, weightDecay], params);
   }
 
   addUpdates(graph: Graph, params: readonly Tensor[], grads: readonly Tensor[]): void {
     const hyper = graph.variable(this.hyper);
-    const step = graph.variable(this.step);
+    const step = graph.variable(this.stepCount);
     // In-place ops run in the order they were added: the count advances before the updates read it.
     counterAdd(step, 1);
     params.forEach((p, i) => {
@@ -38,13 +46,33 @@ export class Adam extends Optimizer {
     });
   }
 
+  protected updateTensors(params: readonly (LazyTensor & { grad: LazyTensor })[]): void {
+    const [, beta1, beta2, eps, weightDecay] = this.description.hyper as [number, number, number, number, number];
+    this.steps++;
+    // As torch.optim.Adam: p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps).
+    const stepSize = this.lrTensor(1 / (1 - beta1 ** this.steps));
+    const invRootCorrection = LazyTensor.fromHost(Float32Array.of(1 / Math.sqrt(1 - beta2 ** this.steps)), [1], 'f32');
+    for (const p of params) {
+      const g = weightDecay > 0 ? p.grad.add(p.mul(weightDecay)) : p.grad;
+      let moments = this.moments.get(p);
+      if (!moments) {
+        moments = [zeros(p.shape), zeros(p.shape)];
+        this.moments.set(p, moments);
+      }
+      const [m, v] = moments;
+      m.mul_(beta1).add_(g.mul(1 - beta1));
+      v.mul_(beta2).add_(g.square().mul(1 - beta2));
+      p.sub_(m.div(v.sqrt().mul(invRootCorrection).add(eps)).mul(stepSize));
+    }
+  }
+
   stateVariables(): Variable[] {
-    return [this.step, ...this.m.values(), ...this.v.values()];
+    return [this.stepCount, ...this.m.values(), ...this.v.values()];
   }
 
   namedState(params: readonly [string, Variable][]): [string, Variable][] {
     return [
-      ['step', this.step],
+      ['step', this.stepCount],
       ...params.flatMap(([name, p]): [string, Variable][] => [
         [`${name}.exp_avg`, this.stateFor(this.m, p, 'exp_avg')],
         [`${name}.exp_avg_sq`, this.stateFor(this.v, p, 'exp_avg_sq')],

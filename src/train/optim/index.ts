@@ -2,7 +2,8 @@
 import { Adam, type AdamOptions } from './adam';
 import { SGD, type SgdOptions } from './sgd';
 
-export { Optimizer } from './optimizer';
+export { Optimizer, type ParamList } from './optimizer';
+import type { ParamList } from './optimizer';
 export { SGD, type SgdOptions } from './sgd';
 export { Adam, type AdamOptions } from './adam';
 
@@ -11,10 +12,15 @@ export { Adam, type AdamOptions } from './adam';
  *
  * @example
  * ```ts
- * const optimizer = optim.sgd({ lr: 0.025, momentum: 0.9 });
+ * const optimizer = optim.sgd({ lr: 0.025, momentum: 0.9 });           // for compile()
+ * const eager = optim.sgd(model.parameters(), { lr: 0.03 });           // step() on lazy tensors
  * ```
  */
-export const sgd = (options: SgdOptions): SGD => new SGD(options);
+export function sgd(options: SgdOptions): SGD;
+export function sgd(params: ParamList, options: SgdOptions): SGD;
+export function sgd(first: ParamList | SgdOptions, second?: SgdOptions): SGD {
+  return new SGD(first, second);
+}
 
 /**
  * Adam, as torch.optim.Adam (defaults lr 1e-3, betas [0.9, 0.999], eps 1e-8; L2 weight decay).
@@ -24,4 +30,8 @@ export const sgd = (options: SgdOptions): SGD => new SGD(options);
  * const optimizer = optim.adam({ lr: 1e-3 });
  * ```
  */
-export const adam = (options?: AdamOptions): Adam => new Adam(options);
+export function adam(options?: AdamOptions): Adam;
+export function adam(params: ParamList, options?: AdamOptions): Adam;
+export function adam(first?: ParamList | AdamOptions, second?: AdamOptions): Adam {
+  return new Adam(first, second);
+}

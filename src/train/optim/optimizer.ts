@@ -4,15 +4,63 @@
 import type { Graph } from '../../graph/graph';
 import type { Tensor } from '../../graph/tensor';
 import { Variable } from '../../graph/variable';
+import { markStep } from '../../tensor/factories';
+import { noGrad } from '../../tensor/grad-mode';
+import { Tensor as LazyTensor } from '../../tensor/tensor';
+
+/** What step() updates: lazy tensors, or a module's parameters as model.parameters() lists them. */
+export type ParamList = readonly (LazyTensor | Variable)[];
 
 export abstract class Optimizer {
   /** Hyperparameters as the kernels read them; index 0 is always the learning rate. */
   protected readonly hyper: Variable;
   private readonly values: Float32Array;
 
-  protected constructor(name: string, values: number[]) {
+  /** The tensors step() updates, when the optimizer was made with them (PyTorch style); null for compile(). */
+  readonly params: readonly LazyTensor[] | null;
+
+  protected constructor(name: string, values: number[], params: ParamList | null = null) {
     this.values = Float32Array.from(values);
     this.hyper = new Variable(`${name}.hyper`, [values.length], 'f32', { data: this.values.slice() });
+    this.params = params ? params.map((p) => (p instanceof LazyTensor ? p : LazyTensor.fromVariable(p))) : null;
+    for (const p of this.params ?? []) {
+      if (!p.requiresGrad) throw new TypeError(`${name}: ${p.describe()} does not require grad, so no step can update it`);
+    }
+  }
+
+  /**
+   * Updates every parameter that has a gradient (lazy tensors: `optim.sgd(model.parameters(), { lr })`),
+   * then ends the step: what the step recorded runs in one submit.
+   */
+  step(): void {
+    const params = this.requireParams('step');
+    noGrad(() => {
+      const withGrads = params.filter((p): p is LazyTensor & { grad: LazyTensor } => p.grad !== null);
+      this.updateTensors(withGrads);
+    });
+    markStep();
+  }
+
+  /** Sets every parameter's gradient to zero (in place, so the next backward writes it without a sum). */
+  zeroGrad(): void {
+    for (const p of this.requireParams('zeroGrad')) p.grad?.zero_();
+  }
+
+  private requireParams(what: string): readonly LazyTensor[] {
+    if (!this.params) {
+      throw new Error(
+        `${what}: this optimizer was made without parameters; make it with them (optim.sgd(model.parameters(), { lr })) to train tensors, or give it to compile() for a compiled trainer`,
+      );
+    }
+    return this.params;
+  }
+
+  /** The update of lazy tensors, recorded under noGrad: each parameter with its gradient. */
+  protected abstract updateTensors(params: readonly (LazyTensor & { grad: LazyTensor })[]): void;
+
+  /** The learning rate as a one-element tensor fed with each step: a schedule never recompiles. */
+  protected lrTensor(scale = 1): LazyTensor {
+    return LazyTensor.fromHost(Float32Array.of(this.learningRate * scale), [1], 'f32');
   }
 
   get learningRate(): number {
@@ -58,4 +106,9 @@ export function checkPositive(name: string, value: number, allowZero = false): v
   if (!Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
     throw new RangeError(`${name} must be a ${allowZero ? 'non-negative' : 'positive'} number, got ${value}`);
   }
+}
+
+/** Splits `optim.sgd(params, options)` and `optim.sgd(options)`. */
+export function paramsAndOptions<O extends object>(first: ParamList | O | undefined, second: O | undefined): [ParamList | null, O | undefined] {
+  return Array.isArray(first) ? [first as ParamList, second] : [null, first as O | undefined];
 }

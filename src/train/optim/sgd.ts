@@ -2,7 +2,9 @@ import type { Graph } from '../../graph/graph';
 import type { Tensor } from '../../graph/tensor';
 import type { Variable } from '../../graph/variable';
 import { sgdUpdate } from '../../ops/sgd-update';
-import { checkPositive, Optimizer } from './optimizer';
+import { zeros } from '../../tensor/factories';
+import type { Tensor as LazyTensor } from '../../tensor/tensor';
+import { checkPositive, Optimizer, paramsAndOptions, type ParamList } from './optimizer';
 
 export interface SgdOptions {
   lr: number;
@@ -16,13 +18,18 @@ export class SGD extends Optimizer {
   readonly momentum: number;
   readonly nesterov: boolean;
   private readonly velocity = new Map<Variable, Variable>();
+  private readonly buffers = new Map<LazyTensor, LazyTensor>();
 
-  constructor({ lr, momentum = 0, weightDecay = 0, nesterov = false }: SgdOptions) {
+  /** `new SGD({ lr })` for compile(), or `new SGD(params, { lr })` to step lazy tensors. */
+  constructor(paramsOrOptions: ParamList | SgdOptions, maybeOptions?: SgdOptions) {
+    const [params, options] = paramsAndOptions<SgdOptions>(paramsOrOptions, maybeOptions);
+    if (!options) throw new TypeError('sgd: options with a learning rate are required: optim.sgd(params, { lr: 0.01 })');
+    const { lr, momentum = 0, weightDecay = 0, nesterov = false } = options;
     checkPositive('sgd: lr', lr);
     checkPositive('sgd: momentum', momentum, true);
     checkPositive('sgd: weightDecay', weightDecay, true);
     if (nesterov && momentum === 0) throw new RangeError('sgd: Nesterov momentum requires a momentum above zero');
-    super('sgd', [lr, momentum, weightDecay, 0]);
+    super('sgd', [lr, momentum, weightDecay, 0], params);
     this.momentum = momentum;
     this.nesterov = nesterov;
   }
@@ -33,6 +40,24 @@ export class SGD extends Optimizer {
       const velocity = this.momentum > 0 ? graph.variable(this.stateFor(this.velocity, p.variable!, 'momentum_buffer')) : null;
       sgdUpdate(p, grads[i]!, hyper, velocity, this.nesterov);
     });
+  }
+
+  protected updateTensors(params: readonly (LazyTensor & { grad: LazyTensor })[]): void {
+    const lr = this.lrTensor();
+    const weightDecay = this.description.hyper[2]!;
+    for (const p of params) {
+      let d = weightDecay > 0 ? p.grad.add(p.mul(weightDecay)) : p.grad;
+      if (this.momentum > 0) {
+        let buf = this.buffers.get(p);
+        if (!buf) {
+          buf = zeros(p.shape);
+          this.buffers.set(p, buf);
+        }
+        buf.mul_(this.momentum).add_(d);
+        d = this.nesterov ? d.add(buf.mul(this.momentum)) : buf;
+      }
+      p.sub_(d.mul(lr));
+    }
   }
 
   stateVariables(): Variable[] {
