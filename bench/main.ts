@@ -9,6 +9,8 @@
 //   infer    the same net's test loop at batch 1000: images/s
 //   linreg   linear regression (b) of the core issue: steps/s
 //   softmax  softmax regression on Fashion-MNIST, batch 256 (Kiln only)
+//   eager    the linreg (b) loop and the MNIST CNN step written with lazy tensors (PyTorch style), beside
+//            the compiled trainer's figures (the linreg and train rows) and TensorFlow.js's eager ops
 //   ceiling  the adapter's best matmul rate: matmul at 256, 512 and 1024 square in both libraries, and the
 //            best rate of every matmul measured; prints what share of it a training step reaches
 // Prints the table (Kiln | TF.js | Kiln/TF.js | PyTorch CPU) with notes per row (dispatches and submits per
@@ -25,6 +27,7 @@ import { parseImagesAndLabels } from '../src/train/data/idx';
 import { CONV_CASES, MATMUL_CASES, type MatmulCase } from './kernel-cases';
 import { relativeDifference } from './host-data';
 import { kilnConv, kilnMatmul, type KernelRun } from './kiln-kernels';
+import { eagerLinreg, eagerMnist } from './kiln-eager';
 import { kilnLinreg, kilnMnistInference, kilnMnistTraining, kilnSoftmax, MNIST_TRAIN_FLOPS, shippedMnist } from './kiln-workloads';
 import { parseBenchOptions, type Workload } from './options';
 import { bestRate, formatTargets, targetsOf, writeReport, type MatmulRate } from './report';
@@ -167,6 +170,26 @@ if (selected('linreg')) {
     };
   });
   done(makeRow('linreg', 'linreg (b) training, batch 10', 'steps/s', kiln, tf));
+}
+
+if (selected('eager')) {
+  // Beside the compiled trainer's figures when those rows ran; TF.js's column is its eager ops (the same as its rows above).
+  const staticOf = (id: string) => rows.find((r) => r.id === id)?.kiln?.value;
+  const eagerNote = (kiln: KilnMeasured, id: string): KilnMeasured => {
+    const compiled = staticOf(id);
+    return compiled === undefined
+      ? kiln
+      : { ...kiln, note: `${kiln.note}; ${((100 * kiln.value) / compiled).toFixed(0)}% of the compiled trainer's ${fmtValue(compiled)}` };
+  };
+  const linreg = eagerNote(await eagerLinreg(device, reps), 'linreg');
+  const tfLinreg =
+    rows.find((r) => r.id === 'linreg')?.tfjs ??
+    (await tfjsCell(async (t) => ({ value: (await tfjsLinregSteps(t, reps)).stepsPerSecond, note: 'optimizer.minimize per step' })));
+  done(makeRow('eager-linreg', 'linreg (b), lazy tensors, batch 10', 'steps/s', linreg, tfLinreg));
+  const mnist = eagerNote(await eagerMnist(device, cnnReps, software ? 3 : 50), 'mnist-train');
+  done(
+    makeRow('eager-mnist', 'MNIST CNN training, lazy tensors, batch 64', 'images/s', mnist, rows.find((r) => r.id === 'mnist-train')?.tfjs ?? 'run with train'),
+  );
 }
 
 if (selected('softmax')) done(makeRow('softmax', 'softmax regression training, batch 256', 'images/s', await kilnSoftmax(device, reps), '-', '-'));

@@ -4,6 +4,7 @@
 import { expect } from 'chai';
 import * as kiln from '../src/node';
 import type { Shape, SymbolicTensor, Tensor } from '../src/node';
+import { cast } from '../src/ops/cast';
 import { testDevice } from './helpers/device';
 import { expectClose, randomArray } from './helpers/numeric';
 
@@ -67,6 +68,7 @@ const cases: MethodCase[] = [
   { name: 'permute', shapes: [[2, 3, 4]], eager: (a) => a!.permute([2, 0, 1]), graph: (g, a) => g.permute(a!, [2, 0, 1]) },
   { name: 'transpose / t', shapes: [[3, 5]], eager: (a) => a!.t().transpose(0, 1).t(), graph: (g, a) => g.permute(a!, [1, 0]) },
   { name: 'unsqueeze / squeeze', shapes: [[3]], eager: (a) => a!.unsqueeze(0).unsqueeze(2).squeeze(2).exp(), graph: (g, a) => g.exp(g.reshape(a!, [1, 3])) },
+  { name: 'float / int', shapes: [[7]], eager: (a) => a!.mul(3).int().float(), graph: (g, a) => cast(cast(g.mul(a!, 3), 'i32'), 'f32'), range: [-2, 2] },
   { name: 'expand', shapes: [[1, 3]], eager: (a) => a!.expand([4, 3]), graph: (g, a) => g.broadcastTo(a!, [4, 3]) },
   {
     name: 'functional.conv2d',

@@ -102,6 +102,8 @@ export class Program {
   private readonly readable: Map<Tensor, BufferRange>;
   /** Inputs of the graph that this step does not read (pruned): feeding them is allowed and ignored. */
   private readonly unusedInputs: Set<string>;
+  private readonly storage: StorageMap;
+  private destroyed = false;
 
   private constructor(
     device: Device,
@@ -111,8 +113,10 @@ export class Program {
     readable: Map<Tensor, BufferRange>,
     stats: ProgramStats,
     unusedInputs: Set<string>,
+    storage: StorageMap,
   ) {
     this.unusedInputs = unusedInputs;
+    this.storage = storage;
     this.device = device;
     this.label = label;
     this.dispatches = dispatches;
@@ -188,7 +192,17 @@ export class Program {
       kernelsTuned: tuner.kernelsTuned,
     };
     const unused = new Set(graph.nodes.filter((n) => n.kind === 'input' && !inputs.has(n.name)).map((n) => n.name));
-    return new Program(device, label, dispatches, inputs, readable, stats, unused);
+    return new Program(device, label, dispatches, inputs, readable, stats, unused, storage);
+  }
+
+  /**
+   * Frees the buffers the program made (its arenas, inputs, constants and uniforms; never the
+   * variables it binds). The program cannot run afterwards.
+   */
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.storage.destroy();
   }
 
   /** The step's dispatches in order, for profilers and tests (bytes: the node's inputs and output). */
@@ -232,6 +246,7 @@ export class Program {
    */
   /** @internal */
   encode(feeds: Record<string, HostArray>, options: RunOptions = {}): GPUCommandEncoder {
+    if (this.destroyed) throw new Error(`run: ${this.label} was destroyed`);
     const steps = options.steps ?? 1;
     if (!Number.isInteger(steps) || steps < 1) throw new RangeError(`run: steps must be a positive integer, got ${steps}`);
     for (const name of Object.keys(feeds)) {

@@ -81,6 +81,13 @@ export class StorageMap {
     return range;
   }
 
+  /** Frees every buffer this map made (arenas, constants, inputs, uniforms); variables belong to others. */
+  destroy(): void {
+    const own = [...this.arenas, this.constantBuffer, this.uniformBuffer, ...[...this.leaves].filter(([t]) => t.kind === 'input').map(([, r]) => r.buffer)];
+    for (const buffer of own) if (buffer) this.device.destroyBuffer(buffer);
+    this.leaves.clear();
+  }
+
   /** The bytes `t` occupies (for views, the bytes of the tensor they look into). */
   binding(t: Tensor): BufferRange {
     const root = storageRoot(t);

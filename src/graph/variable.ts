@@ -132,6 +132,19 @@ export class Variable<D extends DType = DType> {
     return fromBytes(this.dtype, bytes, this.size);
   }
 
+  /**
+   * Frees the GPU copy without reading it back: for storage nobody can read any more (a lazy tensor
+   * that was garbage collected). Its host value is stale from here.
+   */
+  /** @internal */
+  dispose(): void {
+    if (!this.gpu) return;
+    const { device, buffer, shared } = this.gpu;
+    this.gpu = null;
+    if (shared) shared.detach(this);
+    else device.destroyBuffer(buffer);
+  }
+
   /** Frees the GPU copy (after reading it back into host memory). */
   async release(): Promise<void> {
     if (!this.gpu) return;

@@ -26,7 +26,7 @@ import { Trace } from './trace';
 import type { Tensor } from './tensor';
 
 /** Tensors of at most this many values are read back when their trace runs (see the file comment). */
-export const SMALL_ELEMENTS = 4096;
+export const SMALL_ELEMENTS = 1024;
 
 /** Where a lazy tensor's value is. */
 export type TensorState =
@@ -42,7 +42,12 @@ export interface ClosedTrace {
   trace: Trace;
   /** Nodes whose value a tensor holds now, with that tensor's version right after the run. */
   known: Map<Node, { tensor: Tensor; version: number }>;
+  /** The tensors owning the variables the trace read: a recipe keeps its inputs' storage alive. */
+  owners: Tensor[];
 }
+
+/** Compiled programs kept for reuse; the least recently used beyond this are destroyed. */
+export const MAX_CACHED_PROGRAMS = 64;
 
 interface CachedProgram {
   program: Program;
@@ -92,7 +97,10 @@ export class Engine {
   private readonly requested = new Set<Tensor>();
   private readonly variableHook: (trace: Trace, variable: Variable) => Node;
   private device: Device | null = null;
-  private readonly owners = new WeakMap<Variable, Tensor>();
+  /** Weakly: the registry below holds each variable, so a strong value here would keep its tensor alive. */
+  private readonly owners = new WeakMap<Variable, WeakRef<Tensor>>();
+  /** Frees the storage of tensors nobody holds (nor any recipe: a closed trace holds its owners). */
+  private readonly reclaim = new FinalizationRegistry<Variable>((variable) => variable.dispose());
 
   constructor(variableHook: (trace: Trace, variable: Variable) => Node) {
     this.variableHook = variableHook;
@@ -148,10 +156,14 @@ export class Engine {
     return fed;
   }
 
-  /** Gives `t` GPU storage: `variable` (which a recompute then reads through `t`, an autograd leaf maybe). */
-  attach(t: Tensor, variable: Variable): void {
+  /**
+   * Gives `t` GPU storage: `variable` (which a recompute then reads through `t`, an autograd leaf
+   * maybe). Storage made for the tensor (`owned`) is freed when the tensor is garbage collected.
+   */
+  attach(t: Tensor, variable: Variable, owned: boolean): void {
     t.storage = variable;
-    this.owners.set(variable, t);
+    this.owners.set(variable, new WeakRef(t));
+    if (owned) this.reclaim.register(t, variable);
   }
 
   /** Makes `node` the value of `t` (a new tensor, or one updated in place). */
@@ -212,14 +224,15 @@ export class Engine {
     const writes: { node: Node; storage: Variable }[] = [];
     const reads: { node: Node; done: Deferred<HostArray>; dtype: DType; size: number }[] = [];
     const known = new Map<Node, { tensor: Tensor; version: number }>();
-    const closed: ClosedTrace = { trace, known };
+    const owners = [...trace.versions.keys()].flatMap((v) => this.owners.get(v)?.deref() ?? []);
+    const closed: ClosedTrace = { trace, known, owners };
     for (const t of trace.tensors) {
       const state = t.state;
       if (state.kind !== 'pending' || state.trace !== trace) continue;
       const node = state.node;
       const asked = this.requested.delete(t);
       if (t.persistent) {
-        if (!t.storage) this.attach(t, new Variable(t.label, t.shape, t.dtype));
+        if (!t.storage) this.attach(t, new Variable(t.label, t.shape, t.dtype), true);
         const storage = t.storage!;
         const unchanged = node.kind === 'variable' && node.variable === storage;
         if (!unchanged) {
@@ -242,6 +255,10 @@ export class Engine {
         t.state = { kind: 'stale', closed, node };
       }
     }
+    // What the open trace needed to know about tensors is settled; a recipe needs only the graph.
+    trace.tensors.clear();
+    trace.leaves.clear();
+    trace.fedBy.clear();
     if (writes.length === 0 && reads.length === 0) return;
     const outputs = [...new Set([...writes.map((w) => w.node), ...reads.map((r) => r.node)])];
     const key = traceKey(trace, outputs, writes);
@@ -266,13 +283,21 @@ export class Engine {
   ): Promise<void> {
     const device = this.useDevice();
     let cached = this.cache.get(key);
-    if (cached) this.stats.cacheHits++;
-    else {
+    if (cached) {
+      this.stats.cacheHits++;
+      this.cache.delete(key); // most recently used last
+    } else {
       const program = await Program.compile(device, trace, { outputs, label: 'trace' });
       this.stats.programsCompiled++;
       cached = { program, trace, readback: null };
-      this.cache.set(key, cached);
+      for (const [old, entry] of this.cache) {
+        if (this.cache.size < MAX_CACHED_PROGRAMS) break;
+        this.cache.delete(old);
+        entry.program.destroy();
+        if (entry.readback) device.destroyBuffer(entry.readback);
+      }
     }
+    this.cache.set(key, cached);
     const { program } = cached;
     const same = (node: Node): Node => cached.trace.nodes[node.id]!;
     const feeds: Record<string, HostArray> = {};
@@ -314,6 +339,7 @@ export class Engine {
     const device = defaultDevice();
     if (this.device && this.device !== device) {
       // Programs and storage belong to one device; a new default starts a new cache.
+      for (const entry of this.cache.values()) entry.program.destroy();
       this.cache.clear();
     }
     this.device = device;
@@ -344,7 +370,7 @@ export class Engine {
           );
         }
         out = trace.storedValue(variable, then);
-        const owner = this.owners.get(variable);
+        const owner = this.owners.get(variable)?.deref();
         if (owner?.isLeaf && owner.requiresGrad) trace.leaves.set(out, owner);
       } else if (n.kind === 'input') out = trace.feed(n.shape, n.dtype, closed.trace.feeds.get(n.name)!);
       else if (n.kind === 'constant') out = trace.constant(n.value!, n.shape, n.name);

@@ -7,10 +7,11 @@ import { fmt, normalizeAxis, ShapeError, sizeOf, type DType, type Shape } from '
 import type { Tensor as Node } from '../graph/tensor';
 import type { HostArray, HostArrayOf } from '../graph/variable';
 import { Variable } from '../graph/variable';
+import { cast } from '../ops/cast';
 import { detach as detachNode } from '../ops/detach';
 import type { Axes } from '../ops/reduce';
 import { backward } from './autograd';
-import { Engine, type ClosedTrace, type TensorState } from './engine';
+import { Engine, SMALL_ELEMENTS, type ClosedTrace, type TensorState } from './engine';
 import { formatTensor } from './format';
 import { gradEnabled } from './grad-mode';
 import type { Trace } from './trace';
@@ -88,7 +89,7 @@ export class Tensor {
     let t = wrappers.get(variable);
     if (!t) {
       t = new Tensor(variable.shape, variable.dtype, { requiresGrad: variable.trainable && variable.dtype === 'f32', label: variable.name });
-      engine.attach(t, variable);
+      engine.attach(t, variable, false);
       t.persistent = true;
       wrappers.set(variable, t);
     }
@@ -168,7 +169,7 @@ export class Tensor {
   /** @internal Gives the tensor GPU storage holding `data` now. */
   makePersistent(data: HostArray): void {
     this.persistent = true;
-    if (!this.storage) engine.attach(this, new Variable(this.label, this.shape, this.dtype, { data: data as HostArrayOf<DType> }));
+    if (!this.storage) engine.attach(this, new Variable(this.label, this.shape, this.dtype, { data: data as HostArrayOf<DType> }), true);
   }
 
   /** Short description for messages: `tensor t3 f32[64,10] (matmul)`. */
@@ -273,6 +274,14 @@ export class Tensor {
   }
   logSoftmax(dim = -1): Tensor {
     return unary('logSoftmax', this, (g, x) => g.logSoftmax(x, dim));
+  }
+  /** As f32, as torch.Tensor.float() (labels to compare with predictions, counts to average). */
+  float(): Tensor {
+    return this.dtype === 'f32' ? this : record('float', [this], ([x]) => cast(x!, 'f32'), false);
+  }
+  /** As i32, truncated toward zero, as torch.Tensor.int(). */
+  int(): Tensor {
+    return this.dtype === 'i32' ? this : record('int', [this], ([x]) => cast(x!, 'i32'), false);
   }
   /** The same values with another shape (one dimension may be -1), as torch.reshape. */
   reshape(shape: Shape): Tensor {
@@ -383,7 +392,11 @@ export class Tensor {
    * one that lives across steps: it gets GPU storage, rather than a recipe that would grow each step.
    */
   private persistIfLived(): void {
-    if (this.state.kind !== 'pending') this.persistent = true;
+    if (this.state.kind === 'pending') return;
+    // A small host value stays one: it is read back with its step and fed to the next, so a loop that
+    // makes a fresh accumulator each iteration keeps one program (storage is bound by identity).
+    if (!this.storage && this.numel() <= SMALL_ELEMENTS && this.state.kind === 'ready' && this.state.host) return;
+    this.persistent = true;
   }
 
   /** Makes `node` the new value. */
