@@ -5,6 +5,7 @@ import { expect } from 'chai';
 import * as kiln from '../src/node';
 import type { Shape, SymbolicTensor, Tensor } from '../src/node';
 import { cast } from '../src/ops/cast';
+import { slice } from '../src/ops/slice';
 import { testDevice } from './helpers/device';
 import { expectClose, randomArray } from './helpers/numeric';
 
@@ -69,6 +70,13 @@ const cases: MethodCase[] = [
   { name: 'transpose / t', shapes: [[3, 5]], eager: (a) => a!.t().transpose(0, 1).t(), graph: (g, a) => g.permute(a!, [1, 0]) },
   { name: 'unsqueeze / squeeze', shapes: [[3]], eager: (a) => a!.unsqueeze(0).unsqueeze(2).squeeze(2).exp(), graph: (g, a) => g.exp(g.reshape(a!, [1, 3])) },
   { name: 'float / int', shapes: [[7]], eager: (a) => a!.mul(3).int().float(), graph: (g, a) => cast(cast(g.mul(a!, 3), 'i32'), 'f32'), range: [-2, 2] },
+  { name: 'narrow / slice', shapes: [[4, 6]], eager: (a) => a!.narrow(1, 1, 3).slice(0, -3).exp(), graph: (g, a) => g.exp(slice(a!, [1, 1], [3, 3])) },
+  {
+    name: 'select (a row, a column)',
+    shapes: [[3, 5]],
+    eager: (a) => a!.select(0, 2).add(a!.select(1, -1).sum()),
+    graph: (g, a) => g.add(g.reshape(slice(a!, [2, 0], [1, 5]), [5]), g.sum(slice(a!, [0, 4], [3, 1]))),
+  },
   { name: 'expand', shapes: [[1, 3]], eager: (a) => a!.expand([4, 3]), graph: (g, a) => g.broadcastTo(a!, [4, 3]) },
   {
     name: 'functional.conv2d',
@@ -182,6 +190,18 @@ describe('lazy tensors', function () {
         graph: (g, x, b) => g.mean(g.square(g.tanh(g.add(x!, b!)))),
       },
       {
+        name: 'slices of one tensor (rows and a block)',
+        shapes: [[4, 5]],
+        eager: (x) =>
+          x!
+            .narrow(0, 1, 2)
+            .square()
+            .sum()
+            .add(x!.slice(1, 2, 4).exp().sum())
+            .add(x!.select(0, 3).sum()),
+        graph: (g, x) => g.add(g.add(g.sum(g.square(slice(x!, [1, 0], [2, 5]))), g.sum(g.exp(slice(x!, [0, 2], [4, 2])))), g.sum(slice(x!, [3, 0], [1, 5]))),
+      },
+      {
         name: 'matmul, softmax and log through a chain',
         shapes: [
           [4, 6],
@@ -249,6 +269,14 @@ describe('lazy tensors', function () {
       ]); // xᵀ 2y
     });
 
+    it('a leaf read before and after an update under noGrad gets both gradients, each at its value', async () => {
+      const w = kiln.tensor([3], { requiresGrad: true });
+      const before = w.mul(w); // d/dw = 2w at w = 3
+      kiln.noGrad(() => w.sub_(1));
+      before.add(w.mul(5)).sum().backward(); // + 5
+      expect(await w.grad!.tolist()).to.deep.equal([11]);
+    });
+
     it('backward(gradient) for a non-scalar, and an error without it', async () => {
       const x = kiln.tensor([1, 2, 3], { requiresGrad: true });
       const y = x.mul(x);
@@ -292,6 +320,7 @@ describe('lazy tensors', function () {
       expect(big.toString()).to.equal('tensor([5.0000e-06, 5.0000e-01], grad_fn=<mul>)');
       expect(await kiln.tensor([7]).sum().item()).to.equal(7);
       await rejects(kiln.tensor([1, 2]).item(), /2 elements cannot be converted/);
+      expect(await kiln.tensor([1, 2, 3, 4], { dtype: 'i32' }).slice(0, 1, 3).tolist()).to.deep.equal([2, 3]);
       const labels = kiln.tensor([3, 1], { dtype: 'i32' });
       expect(await labels.data()).to.be.instanceOf(Int32Array);
       expect(

@@ -22,14 +22,22 @@ export function backward(root: Tensor, gradient?: Tensor): void {
   }
   const leaves = leavesOf(loss);
   if (leaves.size === 0) return;
-  const grads = grad(loss, [...leaves.values()]);
-  [...leaves.keys()].forEach((leaf, i) => accumulate(leaf, grads[i]!));
+  const nodes = [...leaves.values()].flat();
+  const grads = grad(loss, nodes);
+  let at = 0;
+  for (const [leaf, read] of leaves) {
+    // A leaf read at two versions (updated under noGrad in between) gets the sum of both gradients:
+    // each read is its own node, holding the value it had then.
+    let total = grads[at++]!;
+    for (let i = 1; i < read.length; i++) total = total.graph.add(total, grads[at++]!);
+    accumulate(leaf, total);
+  }
 }
 
-/** The leaves with requiresGrad that `loss` depends on, each with the node it was read as. */
-function leavesOf(loss: Node): Map<Tensor, Node> {
+/** The leaves with requiresGrad that `loss` depends on, each with the nodes it was read as. */
+function leavesOf(loss: Node): Map<Tensor, Node[]> {
   const registered = engine.trace.leaves;
-  const found = new Map<Tensor, Node>();
+  const found = new Map<Tensor, Node[]>();
   const seen = new Set<Node>();
   const stack = [loss];
   while (stack.length) {
@@ -38,11 +46,9 @@ function leavesOf(loss: Node): Map<Tensor, Node> {
     seen.add(n);
     const leaf = registered.get(n);
     if (leaf) {
-      const before = found.get(leaf);
-      if (before && before !== n) {
-        throw new Error(`backward: ${leaf.describe()}, needed for this gradient, was modified by an in-place operation after it was used`);
-      }
-      found.set(leaf, n);
+      const list = found.get(leaf);
+      if (list) list.push(n);
+      else found.set(leaf, [n]);
       continue;
     }
     stack.push(...n.inputs);

@@ -206,10 +206,16 @@ export class Engine {
     });
   }
 
-  /** Waits until every closed trace has run (and reports the first error among them). */
+  /** Waits until every closed trace was submitted (and reports an error of the last). */
   async settle(): Promise<void> {
     if (this.open.tensors.size > 0) this.close();
     await this.queue;
+  }
+
+  /** As settle(), then waits for the GPU to finish what was submitted. */
+  async synchronize(): Promise<void> {
+    await this.settle();
+    await this.device?.sync();
   }
 
   /**
@@ -328,11 +334,16 @@ export class Engine {
     device.gpu.queue.submit([encoder.finish()]);
     this.stats.tracesRun++;
     if (!pending) return;
-    const bytes = await pending();
-    reads.forEach((r, i) => {
-      const copy = bytes.slice(offsets[i]!, offsets[i]! + (r.dtype === 'u8' ? Math.ceil(r.size / 4) * 4 : r.size * 4));
-      r.done.resolve(fromBytes(r.dtype, copy, r.size));
-    });
+    // The readback resolves on its own: the next trace is submitted without waiting for this map,
+    // so the queue never drains between steps (a later trace that feeds on these values awaits them).
+    pending().then(
+      (bytes) =>
+        reads.forEach((r, i) => {
+          const copy = bytes.slice(offsets[i]!, offsets[i]! + (r.dtype === 'u8' ? Math.ceil(r.size / 4) * 4 : r.size * 4));
+          r.done.resolve(fromBytes(r.dtype, copy, r.size));
+        }),
+      (error: unknown) => reads.forEach((r) => r.done.reject(error)),
+    );
   }
 
   private useDevice(): Device {

@@ -87,7 +87,7 @@ export function markStep(): void {
 
 /** Waits until every step recorded so far has run on the GPU (as torch.cuda.synchronize). */
 export function synchronize(): Promise<void> {
-  return engine.settle();
+  return engine.synchronize();
 }
 
 /** Programs compiled and traces run by lazy tensors so far: how to check that a loop compiles once. */

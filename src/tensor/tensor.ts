@@ -10,6 +10,7 @@ import { Variable } from '../graph/variable';
 import { cast } from '../ops/cast';
 import { detach as detachNode } from '../ops/detach';
 import type { Axes } from '../ops/reduce';
+import { slice } from '../ops/slice';
 import { backward } from './autograd';
 import { Engine, SMALL_ELEMENTS, type ClosedTrace, type TensorState } from './engine';
 import { formatTensor } from './format';
@@ -274,6 +275,34 @@ export class Tensor {
   }
   logSoftmax(dim = -1): Tensor {
     return unary('logSoftmax', this, (g, x) => g.logSoftmax(x, dim));
+  }
+  /** `length` elements of `dim` from `start` (negative counts from the end), as torch.narrow. */
+  narrow(dim: number, start: number, length: number): Tensor {
+    const d = normalizeAxis('narrow', dim, this.ndim);
+    const size = this.shape[d]!;
+    const from = start < 0 ? start + size : start;
+    if (!Number.isInteger(from) || !Number.isInteger(length) || from < 0 || length < 1 || from + length > size) {
+      throw new RangeError(`narrow: elements ${start}..${start + length - 1} of dimension ${dim} (size ${size}) are out of range`);
+    }
+    const starts = this.shape.map((_, i) => (i === d ? from : 0));
+    const sizes = this.shape.map((n, i) => (i === d ? length : n));
+    return record('slice', [this], ([x]) => slice(x!, starts, sizes));
+  }
+  /**
+   * Elements start..end-1 of `dim`, as `x[:, start:end]` in Python: negative indices count from the
+   * end and out-of-range ones are clamped; an empty range is an error (Kiln has no empty tensors).
+   */
+  slice(dim: number, start = 0, end?: number): Tensor {
+    const size = this.shape[normalizeAxis('slice', dim, this.ndim)]!;
+    const clamp = (i: number) => Math.min(size, Math.max(0, i < 0 ? i + size : i));
+    const [from, to] = [clamp(start), clamp(end ?? size)];
+    if (to <= from) throw new RangeError(`slice: ${start}:${end ?? ''} of dimension ${dim} (size ${size}) is empty`);
+    return this.narrow(dim, from, to - from);
+  }
+  /** The slice at `index` of `dim`, that dimension removed, as torch.select: `x.select(0, i)` is row i, `x.select(1, j)` column j. */
+  select(dim: number, index: number): Tensor {
+    const d = normalizeAxis('select', dim, this.ndim);
+    return this.narrow(d, index, 1).reshape(this.shape.filter((_, i) => i !== d));
   }
   /** As f32, as torch.Tensor.float() (labels to compare with predictions, counts to average). */
   float(): Tensor {
