@@ -15,14 +15,13 @@ const ys = xs.map((x) => 2 * x + 3);
 const LR = 0.01;
 const EPOCHS = 1000;
 
-/** The seed's linear regression with autograd, in PyTorch's words. */
-function eagerLinreg(epochs: number): { w: kiln.Tensor; b: kiln.Tensor; losses: kiln.Tensor[] } {
+/** The seed's linear regression with autograd, in PyTorch's words: its tensors and one epoch's step. */
+function linreg(): { w: kiln.Tensor; b: kiln.Tensor; step: () => kiln.Tensor } {
   const x = kiln.tensor(xs);
   const y = kiln.tensor(ys);
   const w = kiln.tensor([0], { requiresGrad: true });
   const b = kiln.tensor([0], { requiresGrad: true });
-  const losses: kiln.Tensor[] = [];
-  for (let epoch = 0; epoch < epochs; epoch++) {
+  const step = () => {
     const loss = x.mul(w).add(b).sub(y).square().mean();
     loss.backward();
     kiln.noGrad(() => {
@@ -32,8 +31,14 @@ function eagerLinreg(epochs: number): { w: kiln.Tensor; b: kiln.Tensor; losses: 
     w.grad!.zero_();
     b.grad!.zero_();
     kiln.markStep();
-    losses.push(loss);
-  }
+    return loss;
+  };
+  return { w, b, step };
+}
+
+function eagerLinreg(epochs: number): { w: kiln.Tensor; b: kiln.Tensor; losses: kiln.Tensor[] } {
+  const { w, b, step } = linreg();
+  const losses = Array.from({ length: epochs }, step);
   return { w, b, losses };
 }
 
@@ -154,22 +159,7 @@ describe('training with lazy tensors', function () {
   });
 
   it('10,000 iterations do not grow GPU memory', async () => {
-    const x = kiln.tensor(xs);
-    const y = kiln.tensor(ys);
-    const w = kiln.tensor([0], { requiresGrad: true });
-    const b = kiln.tensor([0], { requiresGrad: true });
-    const step = () => {
-      const loss = x.mul(w).add(b).sub(y).square().mean();
-      loss.backward();
-      kiln.noGrad(() => {
-        w.sub_(w.grad!.mul(LR));
-        b.sub_(b.grad!.mul(LR));
-      });
-      w.grad!.zero_();
-      b.grad!.zero_();
-      kiln.markStep();
-      return loss;
-    };
+    const { step } = linreg();
     for (let i = 0; i < 100; i++) step();
     await kiln.synchronize();
     const before = { ...device.stats };
