@@ -333,6 +333,18 @@ describe('lazy tensors', function () {
       ).to.equal(2);
     });
 
+    it("a module's dropout counter counts as an update: a dropped-out value is not computed again with another mask", async () => {
+      kiln.manualSeed(1);
+      const drop = kiln.nn.dropout(0.5);
+      const x = kiln.ones([2000]);
+      const y = drop.call(x); // 2000 values: not kept
+      const kept = await y.sum().item();
+      expect(kept).to.be.within(1600, 2400); // about half kept, each scaled by 2
+      await rejects(y.data(), /cannot be computed again: 'dropout.step'/);
+      drop.eval();
+      expect(await drop.call(x).sum().item()).to.equal(2000);
+    });
+
     it('values asked for in one go share one submit', async () => {
       const before = kiln.tensorStats().tracesRun;
       const a = kiln.tensor([1, 2]).mul(2);

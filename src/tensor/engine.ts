@@ -15,6 +15,7 @@
 // key, is a function of the code that recorded it.
 import { defaultDevice } from '../device/default-device';
 import type { Device } from '../device/device';
+import { storageRoot } from '../graph/memory-plan';
 import { Program } from '../graph/program';
 import { fmt, sizeOf, type DType, type Shape } from '../graph/shape';
 import type { Tensor as Node } from '../graph/tensor';
@@ -260,6 +261,12 @@ export class Engine {
       } else {
         t.state = { kind: 'stale', closed, node };
       }
+    }
+    // Effects a module recorded (a dropout layer's step counter) change their variable too: a recipe
+    // that read the old value must not be computed again with the new one.
+    for (const n of trace.nodes) {
+      const target = n.isEffect ? storageRoot(n.inputs[0]!) : null;
+      if (target?.kind === 'variable') versionOf.set(target.variable!, storageVersion(target.variable!) + 1);
     }
     // What the open trace needed to know about tensors is settled; a recipe needs only the graph.
     trace.tensors.clear();

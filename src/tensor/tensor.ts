@@ -394,6 +394,24 @@ export class Tensor {
     return this;
   }
 
+  /**
+   * @internal Sets the value in place to an expression of other tensors, recorded as graph ops (an
+   * optimizer's update): no intermediate tensor is made, so nothing of it is kept or read back.
+   */
+  updateFrom(what: string, inputs: readonly Tensor[], build: (g: Trace, nodes: Node[]) => Node): void {
+    this.checkInPlace(what);
+    this.persistIfLived();
+    const enabled = gradEnabled();
+    const node = build(
+      engine.trace,
+      inputs.map((t) => engine.nodeOf(t, !enabled && t.requiresGrad)),
+    );
+    if (node.shape.join() !== this.shape.join() || node.dtype !== this.dtype) {
+      throw new ShapeError(`${what}: the result ${node.dtype}${fmt(node.shape)} cannot be written into ${this.describe()}`);
+    }
+    this.writeInPlace(node, enabled && inputs.some((t) => t.requiresGrad));
+  }
+
   private checkInPlace(what: string): void {
     if (gradEnabled() && this.isLeaf && this.requiresGrad) {
       throw new Error(

@@ -5,6 +5,7 @@ import { adamUpdate } from '../../ops/adam-update';
 import { counterAdd } from '../../ops/counter-add';
 import { zeros } from '../../tensor/factories';
 import { Tensor as LazyTensor } from '../../tensor/tensor';
+import type { Trace } from '../../tensor/trace';
 import { checkPositive, Optimizer, paramsAndOptions, type ParamList } from './optimizer';
 
 export interface AdamOptions {
@@ -53,16 +54,18 @@ export class Adam extends Optimizer {
     const stepSize = this.lrTensor(1 / (1 - beta1 ** this.steps));
     const invRootCorrection = LazyTensor.fromHost(Float32Array.of(1 / Math.sqrt(1 - beta2 ** this.steps)), [1], 'f32');
     for (const p of params) {
-      const g = weightDecay > 0 ? p.grad.add(p.mul(weightDecay)) : p.grad;
       let moments = this.moments.get(p);
       if (!moments) {
         moments = [zeros(p.shape), zeros(p.shape)];
         this.moments.set(p, moments);
       }
       const [m, v] = moments;
-      m.mul_(beta1).add_(g.mul(1 - beta1));
-      v.mul_(beta2).add_(g.square().mul(1 - beta2));
-      p.sub_(m.div(v.sqrt().mul(invRootCorrection).add(eps)).mul(stepSize));
+      const gradient = (g: Trace, pn: Tensor, gn: Tensor): Tensor => (weightDecay > 0 ? g.add(gn, g.mul(pn, weightDecay)) : gn);
+      m.updateFrom('adam', [m, p, p.grad], (g, [mn, pn, gn]) => g.add(g.mul(mn!, beta1), g.mul(gradient(g, pn!, gn!), 1 - beta1)));
+      v.updateFrom('adam', [v, p, p.grad], (g, [vn, pn, gn]) => g.add(g.mul(vn!, beta2), g.mul(g.square(gradient(g, pn!, gn!)), 1 - beta2)));
+      p.updateFrom('adam', [p, m, v, stepSize, invRootCorrection], (g, [pn, mn, vn, sn, rn]) =>
+        g.sub(pn!, g.mul(g.div(mn!, g.add(g.mul(g.pow(vn!, 0.5), rn!), eps)), sn!)),
+      );
     }
   }
 

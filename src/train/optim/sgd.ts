@@ -4,6 +4,7 @@ import type { Variable } from '../../graph/variable';
 import { sgdUpdate } from '../../ops/sgd-update';
 import { zeros } from '../../tensor/factories';
 import type { Tensor as LazyTensor } from '../../tensor/tensor';
+import type { Trace } from '../../tensor/trace';
 import { checkPositive, Optimizer, paramsAndOptions, type ParamList } from './optimizer';
 
 export interface SgdOptions {
@@ -44,19 +45,24 @@ export class SGD extends Optimizer {
 
   protected updateTensors(params: readonly (LazyTensor & { grad: LazyTensor })[]): void {
     const lr = this.lrTensor();
-    const weightDecay = this.description.hyper[2]!;
+    const [, momentum, weightDecay] = this.description.hyper as [number, number, number];
+    // As sgd_update: d = g + wd p; buf = momentum buf + d; p -= lr (nesterov ? d + momentum buf : buf).
+    const direction = (g: Trace, p: Tensor, grad: Tensor): Tensor => (weightDecay > 0 ? g.add(grad, g.mul(p, weightDecay)) : grad);
     for (const p of params) {
-      let d = weightDecay > 0 ? p.grad.add(p.mul(weightDecay)) : p.grad;
-      if (this.momentum > 0) {
-        let buf = this.buffers.get(p);
-        if (!buf) {
-          buf = zeros(p.shape);
-          this.buffers.set(p, buf);
-        }
-        buf.mul_(this.momentum).add_(d);
-        d = this.nesterov ? d.add(buf.mul(this.momentum)) : buf;
+      if (momentum === 0) {
+        p.updateFrom('sgd', [p, p.grad, lr], (g, [pn, gn, lrn]) => g.sub(pn!, g.mul(direction(g, pn!, gn!), lrn!)));
+        continue;
       }
-      p.sub_(d.mul(lr));
+      let buf = this.buffers.get(p);
+      if (!buf) {
+        buf = zeros(p.shape);
+        this.buffers.set(p, buf);
+      }
+      buf.updateFrom('sgd', [buf, p, p.grad], (g, [bn, pn, gn]) => g.add(g.mul(bn!, momentum), direction(g, pn!, gn!)));
+      p.updateFrom('sgd', [p, p.grad, buf, lr], (g, [pn, gn, bn, lrn]) => {
+        const step = this.nesterov ? g.add(direction(g, pn!, gn!), g.mul(bn!, momentum)) : bn!;
+        return g.sub(pn!, g.mul(step, lrn!));
+      });
     }
   }
 
