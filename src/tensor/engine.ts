@@ -17,7 +17,7 @@ import { defaultDevice } from '../device/default-device';
 import type { Device } from '../device/device';
 import { storageRoot } from '../graph/memory-plan';
 import { Program } from '../graph/program';
-import { fmt, sizeOf, type DType, type Shape } from '../graph/shape';
+import { bytesOf, sizeOf, type DType } from '../graph/shape';
 import type { Tensor as Node } from '../graph/tensor';
 import { fromBytes, Variable, type HostArray } from '../graph/variable';
 import { detach } from '../ops/detach';
@@ -83,7 +83,7 @@ export interface EngineStats {
   cacheHits: number;
 }
 
-let versionOf = new WeakMap<Variable, number>();
+const versionOf = new WeakMap<Variable, number>();
 /** How many times a variable's value was replaced by a closed trace. */
 export function storageVersion(variable: Variable): number {
   return versionOf.get(variable) ?? 0;
@@ -328,7 +328,7 @@ export class Engine {
       let total = 0;
       for (const r of reads) {
         offsets.push(total);
-        total += Math.ceil((r.dtype === 'u8' ? Math.ceil(r.size / 4) * 4 : r.size * 4) / 4) * 4;
+        total += bytesOf(r.dtype, r.size);
       }
       cached.readback ??= device.createBuffer('trace/readback', total, GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST);
       reads.forEach((r, i) => {
@@ -346,7 +346,7 @@ export class Engine {
     pending().then(
       (bytes) =>
         reads.forEach((r, i) => {
-          const copy = bytes.slice(offsets[i]!, offsets[i]! + (r.dtype === 'u8' ? Math.ceil(r.size / 4) * 4 : r.size * 4));
+          const copy = bytes.slice(offsets[i]!, offsets[i]! + bytesOf(r.dtype, r.size));
           r.done.resolve(fromBytes(r.dtype, copy, r.size));
         }),
       (error: unknown) => reads.forEach((r) => r.done.reject(error)),
@@ -398,14 +398,4 @@ export class Engine {
     };
     return visit(node);
   }
-}
-
-/** A shape for messages. */
-export function describeShape(dtype: DType, shape: Shape): string {
-  return `${dtype}${fmt(shape)}`;
-}
-
-/** @internal For tests: forget every variable version (a fresh process). */
-export function resetVersions(): void {
-  versionOf = new WeakMap();
 }

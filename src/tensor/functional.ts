@@ -1,7 +1,6 @@
 // `kiln.functional` (as torch.nn.functional): the ops that take more than one tensor or settings,
 // on lazy tensors. Each records the same graph op the layers use.
 import type { Conv2dOptions } from '../ops/conv2d-geometry';
-import { dropoutScale } from '../ops/dropout';
 import type { Size2 } from '../ops/pool2d-window';
 import { dropoutKeyStream } from '../random/philox';
 import { record, Tensor } from './tensor';
@@ -58,7 +57,6 @@ let dropoutCalls = 0;
 export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
   if (!(p >= 0 && p <= 1)) throw new RangeError(`dropout: p must be a probability in [0, 1], got ${p}`);
   if (!training || p === 0) return x;
-  if (dropoutScale(p) === 0) return x.mul(0);
   if (!dropoutKey) {
     const stream = dropoutKeyStream();
     dropoutKey = [stream.nextU32(), stream.nextU32()];

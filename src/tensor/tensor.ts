@@ -374,32 +374,30 @@ export class Tensor {
   }
   /** Sets every element to `value` in place. */
   fill_(value: number): this {
-    this.checkInPlace('fill_');
-    this.persistIfLived();
-    const trace = engine.trace;
-    const node = trace.broadcastTo(trace.constant(value), this.shape);
-    if (value === 0) trace.zeros.add(node);
-    this.writeInPlace(node, false);
+    this.updateFrom('fill_', [], (g) => {
+      const node = g.broadcastTo(g.constant(value), this.shape);
+      if (value === 0) g.zeros.add(node);
+      return node;
+    });
     return this;
   }
   /** Copies `source`'s values (broadcast to this shape) in place. */
   copy_(source: Tensor): this {
-    this.checkInPlace('copy_');
-    this.persistIfLived();
-    const grad = gradEnabled() && source.requiresGrad;
-    let node = engine.nodeOf(source, !gradEnabled() && source.requiresGrad);
-    if (node.shape.join() !== this.shape.join()) node = node.graph.broadcastTo(node, this.shape);
-    if (node.dtype !== this.dtype) throw new TypeError(`copy_: cannot copy ${source.dtype} values into ${this.describe()}`);
-    this.writeInPlace(node, grad);
+    this.updateFrom('copy_', [source], (g, [s]) => (s!.shape.join() === this.shape.join() ? s! : g.broadcastTo(s!, this.shape)));
     return this;
   }
 
   /**
-   * @internal Sets the value in place to an expression of other tensors, recorded as graph ops (an
-   * optimizer's update): no intermediate tensor is made, so nothing of it is kept or read back.
+   * @internal Sets the value in place to an expression of other tensors, recorded as graph ops: what
+   * every in-place method and an optimizer's update do. No intermediate tensor is made, so nothing
+   * of the expression is kept or read back.
    */
   updateFrom(what: string, inputs: readonly Tensor[], build: (g: Trace, nodes: Node[]) => Node): void {
-    this.checkInPlace(what);
+    if (gradEnabled() && this.isLeaf && this.requiresGrad) {
+      throw new Error(
+        `${what}: a leaf tensor that requires grad is being used in an in-place operation (${this.describe()}); do it inside kiln.noGrad(() => ...)`,
+      );
+    }
     this.persistIfLived();
     const enabled = gradEnabled();
     const node = build(
@@ -409,28 +407,13 @@ export class Tensor {
     if (node.shape.join() !== this.shape.join() || node.dtype !== this.dtype) {
       throw new ShapeError(`${what}: the result ${node.dtype}${fmt(node.shape)} cannot be written into ${this.describe()}`);
     }
-    this.writeInPlace(node, enabled && inputs.some((t) => t.requiresGrad));
-  }
-
-  private checkInPlace(what: string): void {
-    if (gradEnabled() && this.isLeaf && this.requiresGrad) {
-      throw new Error(
-        `${what}: a leaf tensor that requires grad is being used in an in-place operation (${this.describe()}); do it inside kiln.noGrad(() => ...)`,
-      );
-    }
+    if (enabled && !this.isLeaf && inputs.some((t) => t.requiresGrad)) this.requiresGrad = true;
+    engine.setPending(this, node);
   }
 
   private inPlace(what: string, other: TensorOrNumber, build: (g: Trace, a: Node, b: Node | number) => Node): this {
-    this.checkInPlace(what);
-    this.persistIfLived();
-    const grad = gradEnabled() && (this.requiresGrad || (other instanceof Tensor && other.requiresGrad));
-    const a = engine.nodeOf(this, !gradEnabled() && this.requiresGrad);
-    const b = other instanceof Tensor ? engine.nodeOf(other, !gradEnabled() && other.requiresGrad) : other;
-    const node = build(engine.trace, a, b);
-    if (node.shape.join() !== this.shape.join()) {
-      throw new ShapeError(`${what}: the result has shape ${fmt(node.shape)}, which cannot be written into ${this.describe()}`);
-    }
-    this.writeInPlace(node, grad);
+    if (typeof other === 'number') this.updateFrom(what, [this], (g, [a]) => build(g, a!, other));
+    else this.updateFrom(what, [this, other], (g, [a, b]) => build(g, a!, b!));
     return this;
   }
 
@@ -444,12 +427,6 @@ export class Tensor {
     // makes a fresh accumulator each iteration keeps one program (storage is bound by identity).
     if (!this.storage && this.numel() <= SMALL_ELEMENTS && this.state.kind === 'ready' && this.state.host) return;
     this.persistent = true;
-  }
-
-  /** Makes `node` the new value. */
-  private writeInPlace(node: Node, grad: boolean): void {
-    if (grad && !this.isLeaf) this.requiresGrad = true;
-    engine.setPending(this, node);
   }
 }
 
