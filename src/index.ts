@@ -9,8 +9,13 @@ export { Graph } from './graph/graph';
 export { Tensor as SymbolicTensor, type NodeKind, type TensorInit } from './graph/tensor';
 export { Tensor, type NestedList, type TensorOrNumber } from './tensor/tensor';
 export { tensor, zeros, ones, full, rand, randn, arange, linspace, asTensor, markStep, synchronize, tensorStats, type TensorOptions } from './tensor/factories';
+export type { TensorStats } from './tensor/engine';
 export { noGrad } from './tensor/grad-mode';
-export * as functional from './tensor/functional';
+export { functional } from './tensor/functional-namespace';
+export type { DerivedTensorMethods, DerivedFunctions, DerivedOpName, DerivedFunctionName, EagerArg, EagerArgs, Rest, Build } from './tensor/derived-methods';
+export type { AttentionOptions } from './ops/attention';
+export { OP_METHODS, type OpMethods, type OpName, type GraphOpMethods } from './ops/registry';
+export type { OpMethod, OpCase, OperandDomain, GradientCheck, EagerForm, Builder } from './ops/op-method';
 export { useDevice } from './device/default-device';
 export { Variable, type HostArray, type HostArrayOf } from './graph/variable';
 export { ShapeError, type Shape, type DType } from './graph/shape';
@@ -38,6 +43,18 @@ export {
   type EpochResult,
   type LossFn,
 } from './train/trainer';
+export {
+  LanguageModelTrainer,
+  type LmTrainerConfig,
+  type TokenSplits,
+  type LmProgress,
+  type LmEvaluation,
+  type LmFitOptions,
+  type LmFitResult,
+  type LmSplit,
+} from './train/lm-trainer';
+export { clipGradNorm, type ClippedGradients } from './train/grad-clip';
+export { learningRateAt, type LrSchedule } from './ops/lr-schedule';
 export { manualSeed, RandomStream } from './random/philox';
 export * as loss from './train/losses';
 export {

@@ -67,6 +67,71 @@ describe('kiln command line', function () {
   });
 });
 
+describe('kiln train charlm and kiln sample', function () {
+  this.timeout(600_000);
+
+  it('trains a small character GPT on a text, saves it with its vocabulary, and kiln sample continues a prompt', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kiln-charlm-'));
+    const text = join(dir, 'text.txt');
+    writeFileSync(text, 'first citizen: before we proceed any further, hear me speak.\n'.repeat(60));
+    const model = join(dir, 'model.safetensors');
+    const small = [
+      '--lr',
+      '0.01',
+      '--warmup',
+      '0',
+      '--layers',
+      '1',
+      '--heads',
+      '2',
+      '--embd',
+      '16',
+      '--block',
+      '16',
+      '--batch-size',
+      '4',
+      '--eval-iters',
+      '2',
+      '--deterministic',
+    ];
+    const r = kiln(
+      'train',
+      'charlm',
+      '--data',
+      text,
+      '--iters',
+      '30',
+      '--eval-every',
+      '15',
+      '--report-every',
+      '15',
+      '--sample-tokens',
+      '20',
+      '--save',
+      model,
+      ...small,
+    );
+    expect(r.code, r.err).to.equal(0);
+    expect(r.out).to.match(/charlm: 3660 characters \(25 distinct\)/);
+    const losses = [...r.out.matchAll(/val loss ([\d.]+)/g)].map((m) => Number(m[1]));
+    expect(losses.length, r.out).to.be.at.least(2);
+    // Uniform over 25 characters is ln 25 = 3.22: it has learned something within 30 iterations.
+    expect(losses[losses.length - 1]).to.be.below(3.0);
+    expect(r.out).to.match(/sample \(temperature 0\.8, top-k 200\):\n/);
+    const s = kiln('sample', '--load', model, '--prompt', 'first', '--tokens', '25', '--seed', '3');
+    expect(s.code, s.err).to.equal(0);
+    expect(s.out).to.match(/^first/);
+    expect(s.out.trimEnd().length).to.equal(30);
+    expect(kiln('sample', '--load', model, '--prompt', 'first', '--tokens', '25', '--seed', '3').out).to.equal(s.out);
+    const bad = kiln('sample', '--load', model, '--prompt', 'Zebra');
+    expect(bad.code).to.equal(1);
+    expect(bad.err).to.match(/"Z" \(at character 0\) is not in the vocabulary of 25 characters/);
+    const foreign = kiln('sample', '--load', text);
+    expect(foreign.code).to.equal(1);
+    expect(foreign.err).to.match(/text\.txt/);
+  });
+});
+
 describe('kiln command line conventions', function () {
   this.timeout(300_000);
 

@@ -100,6 +100,48 @@ const cases: MethodCase[] = [
     graph: (g, y, logits) => g.crossEntropy(logits!, y!),
   },
   {
+    name: 'gelu (derived from the registry)',
+    shapes: [[9]],
+    eager: (a) => a!.gelu({ approximate: 'tanh' }),
+    graph: (g, a) => g.gelu(a!, { approximate: 'tanh' }),
+  },
+  { name: 'silu', shapes: [[9]], eager: (a) => a!.silu(), graph: (g, a) => g.silu(a!) },
+  {
+    name: 'layerNorm with a weight and a bias',
+    shapes: [[3, 6], [6], [6]],
+    eager: (x, w, b) => x!.layerNorm([6], w!, b!),
+    graph: (g, x, w, b) => g.layerNorm(x!, [6], w!, b!),
+  },
+  {
+    name: 'matmul of batches (rank 3 by rank 2)',
+    shapes: [
+      [2, 3, 4],
+      [4, 5],
+    ],
+    eager: (a, b) => a!.matmul(b!),
+    graph: (g, a, b) => g.batchMatmul(a!, b!),
+  },
+  {
+    name: 'functional.embedding',
+    shapes: [
+      [2, 3],
+      [5, 4],
+    ],
+    labels: 5,
+    eager: (i, w) => kiln.functional.embedding(i!, w!),
+    graph: (g, i, w) => g.embedding(i!, w!),
+  },
+  {
+    name: 'functional.scaledDotProductAttention (causal)',
+    shapes: [
+      [2, 4, 3],
+      [2, 4, 3],
+      [2, 4, 3],
+    ],
+    eager: (q, k, v) => kiln.functional.scaledDotProductAttention(q!, k!, v!, { causal: true }),
+    graph: (g, q, k, v) => g.scaledDotProductAttention(q!, k!, v!, { causal: true }),
+  },
+  {
     name: 'functional.nllLoss',
     shapes: [[3], [3, 4]],
     labels: 4,

@@ -76,6 +76,42 @@ describe('in-place update ops', () => {
     expectClose(await p.read(), pRef, 'parameter after 4 Adam steps', 1e-4, 1e-6);
   });
 
+  for (const [decoupled, decay] of [
+    [true, true],
+    [true, false],
+  ] as const) {
+    it(`adam_update as AdamW (decoupled decay${decay ? '' : ', this parameter undecayed'}) matches torch.optim.AdamW's formula`, async () => {
+      const device = await testDevice();
+      const n = 70;
+      const [lr, wd] = [0.01, 0.1];
+      const p = new Variable('p', [n], 'f32', { data: randomArray(n, 3) });
+      const m = new Variable('m', [n], 'f32');
+      const v = new Variable('v', [n], 'f32');
+      const step = new Variable('step', [1], 'i32');
+      const hyper = new Variable('hyper', [5], 'f32', { data: Float32Array.of(lr, 0.9, 0.999, 1e-8, wd) });
+      const g = new Graph();
+      const grad = g.input('g', [n]);
+      counterAdd(g.variable(step), 1);
+      adamUpdate(g.variable(p), grad, g.variable(hyper), g.variable(m), g.variable(v), g.variable(step), { decoupled, decay });
+      const program = await Program.compile(device, g);
+      const pRef = Float64Array.from(randomArray(n, 3));
+      const mRef = new Float64Array(n);
+      const vRef = new Float64Array(n);
+      for (let t = 1; t <= 4; t++) {
+        const gradData = randomArray(n, 20 + t);
+        program.run({ g: gradData });
+        for (let i = 0; i < n; i++) {
+          // torch.optim.AdamW: p *= 1 - lr * wd, then the Adam step on the plain gradient.
+          if (decay) pRef[i] = pRef[i]! * (1 - lr * wd);
+          mRef[i] = 0.9 * mRef[i]! + 0.1 * gradData[i]!;
+          vRef[i] = 0.999 * vRef[i]! + 0.001 * gradData[i]! ** 2;
+          pRef[i] = pRef[i]! - (lr / (1 - 0.9 ** t)) * (mRef[i]! / (Math.sqrt(vRef[i]!) / Math.sqrt(1 - 0.999 ** t) + 1e-8));
+        }
+      }
+      expectClose(await p.read(), pRef, 'parameter after 4 AdamW steps', 1e-4, 1e-6);
+    });
+  }
+
   it('accumulate sums across steps and runs; several steps go in one submit', async () => {
     const device = await testDevice();
     const acc = new Variable('acc', [2], 'f32');

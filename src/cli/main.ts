@@ -1,10 +1,12 @@
-// The `kiln` command line: kiln info | kiln train linreg|softmax|mnist | kiln eval mnist | kiln profile mnist | kiln data mnist.
+// The `kiln` command line: kiln info | kiln train linreg|softmax|mnist|charlm | kiln eval mnist | kiln profile mnist | kiln sample | kiln data mnist.
 // Every option is checked (src/cli/args.ts) before a device is opened or data is read.
 import { readFileSync } from 'node:fs';
 import { describeDevice } from './commands/info';
 import { trainLinregCommand } from './commands/train-linreg';
 import { trainSoftmaxCommand } from './commands/train-softmax';
 import { trainMnistCommand } from './commands/train-mnist';
+import { trainCharlmCommand } from './commands/train-charlm';
+import { sampleCommand } from './commands/sample';
 import { evalMnistCommand } from './commands/eval-mnist';
 import { profileMnistCommand } from './commands/profile-mnist';
 import { dataOptions } from './commands/mnist-data';
@@ -25,6 +27,8 @@ const common: Record<string, OptionSpec> = {
 type Command = {
   summary: string;
   options: Record<string, OptionSpec>;
+  /** Its standard output is the result (generated text): notes such as the adapter line go to stderr. */
+  resultOnStdout?: true;
 } & (
   | {
       needsDevice?: true;
@@ -93,6 +97,43 @@ const commands: Record<string, Command> = {
     },
     pick: () => CONV_NET,
     run: trainMnistCommand,
+  },
+  'train charlm': {
+    summary: "nanoGPT's shakespeare_char: a character-level GPT on tiny Shakespeare (or --data FILE)",
+    options: {
+      layers: { ...COUNT, default: 4, help: 'transformer blocks' },
+      heads: { ...COUNT, default: 4, help: 'attention heads' },
+      embd: { ...COUNT, default: 128, help: 'width (a multiple of --heads)' },
+      block: { ...COUNT, default: 64, help: 'context length in characters' },
+      'batch-size': { ...COUNT, default: 12, help: 'windows per iteration' },
+      iters: { ...COUNT, default: 2000, help: 'training iterations' },
+      lr: { type: 'number', above: 0, default: 1e-3, help: 'peak learning rate (AdamW, betas 0.9/0.99, weight decay 0.1 on matrices)' },
+      warmup: { type: 'number', integer: true, min: 0, default: 100, help: 'iterations of linear warmup' },
+      'min-lr': { type: 'number', min: 0, default: 1e-4, help: 'learning rate at the end of the cosine decay' },
+      dropout: { type: 'number', min: 0, below: 1, default: 0, help: 'dropout after the embeddings and on the residual branches' },
+      'eval-every': { type: 'number', integer: true, min: 0, default: 250, help: 'iterations between loss estimates on both splits (0: at the end only)' },
+      'eval-iters': { ...COUNT, default: 20, help: 'batches per loss estimate' },
+      'report-every': { ...COUNT, default: 50, help: 'iterations per progress line (one submit each)' },
+      'sample-tokens': { type: 'number', integer: true, min: 0, default: 300, help: 'characters of text generated at the end' },
+      save: { type: 'string', output: true, help: 'write the model (safetensors, nanoGPT names, vocabulary in the metadata) at each estimate' },
+      data: { type: 'string', help: 'a UTF-8 text file (default: the shipped tiny Shakespeare)' },
+      deterministic: { type: 'boolean', default: false, help: 'default kernel forms, untuned: the same seed gives the same losses' },
+    },
+    pick: () => ({ prefer: 'llvmpipe', why: 'it runs this model’s larger kernels faster than SwiftShader' }),
+    run: trainCharlmCommand,
+  },
+  sample: {
+    summary: 'text from a character model saved by kiln train charlm --save',
+    options: {
+      load: { type: 'string', required: 'the model to sample from (saved by kiln train charlm --save)', help: 'the safetensors model' },
+      prompt: { type: 'string', help: 'the text to continue (default: a newline)' },
+      tokens: { ...COUNT, default: 500, help: 'characters to generate' },
+      temperature: { type: 'number', above: 0, default: 0.8, help: 'below 1 sharper, above 1 more varied' },
+      'top-k': { ...COUNT, help: 'draw only among the K most likely characters' },
+    },
+    pick: () => ({ prefer: 'llvmpipe', why: 'it runs this model’s kernels faster than SwiftShader' }),
+    resultOnStdout: true,
+    run: sampleCommand,
   },
   'eval mnist': {
     summary: 'test loss and accuracy of a checkpoint saved by kiln train mnist --save',
@@ -219,7 +260,7 @@ async function main(argv: string[]): Promise<number> {
   for (;;) {
     const device = await openDevice({ adapter: choice, ...(pick ? { prefer: pick.prefer } : {}) });
     if (choice === 'auto')
-      console.log(
+      (command.resultOnStdout ? console.error : console.log)(
         `adapter: ${device.adapter.backend} (${device.adapter.description || 'no description'}), chosen by --adapter auto: ${whyChosen(device, pick)}`,
       );
     try {

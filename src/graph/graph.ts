@@ -65,6 +65,13 @@ export class Graph {
     return this.push({ kind: 'op', name: name ?? op.name, shape: meta.shape, dtype: meta.dtype, op, inputs, attrs });
   }
 
+  /** apply() for an op whose output is f32 (every op but argmax, casts and the views), typed so. */
+  applyF32<A>(op: AnyOpDef, inputs: readonly Tensor[], attrs: A, name?: string): Tensor<'f32'> {
+    const out = this.apply(op, inputs, attrs, name);
+    if (out.dtype !== 'f32') throw new Error(`internal: ${op.name} made ${out.dtype}, not f32`);
+    return out as Tensor<'f32'>;
+  }
+
   /** Lists the trainable variables the given tensors depend on, in the order they were added. */
   trainableVariables(...roots: Tensor[]): Tensor[] {
     const seen = new Set<Tensor>();

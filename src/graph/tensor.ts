@@ -2,7 +2,7 @@
 // the same object. Shapes and dtypes are fixed when the node is added.
 import type { AnyOpDef } from '../ops/op';
 import type { Graph } from './graph';
-import { bytesOf, fmt, sizeOf, type DType, type Shape } from './shape';
+import { bytesOf, fmt, ShapeError, sizeOf, type DType, type Shape } from './shape';
 import type { Variable } from './variable';
 
 /**
@@ -71,4 +71,10 @@ export class Tensor<D extends DType = DType> {
   toString(): string {
     return `${this.name}#${this.id}:${this.dtype}${fmt(this.shape)}`;
   }
+}
+
+/** `x` typed as f32, for builders that may return their input unchanged; a ShapeError names `op` otherwise. */
+export function asF32(op: string, x: Tensor): Tensor<'f32'> {
+  if (x.dtype !== 'f32') throw new ShapeError(`${op}: expected an f32 input, got ${x.dtype}${fmt(x.shape)}`);
+  return x as Tensor<'f32'>;
 }

@@ -6,6 +6,7 @@ import code from '../../shaders/accuracy.wgsl';
 import type { Tensor } from '../graph/tensor';
 import { defineOp } from './op';
 import { checkClassification } from './nll-loss';
+import { opMethod, type OpMethod } from './op-method';
 
 export const accuracyOp = defineOp({
   name: 'accuracy',
@@ -30,4 +31,19 @@ export const accuracyOp = defineOp({
 });
 
 /** Fraction of rows of `logits` whose first maximum is at the row's label, as an f32 scalar. */
-export const accuracy = (logits: Tensor, labels: Tensor): Tensor => logits.graph.apply(accuracyOp, [logits, labels], {});
+export const accuracy = (logits: Tensor, labels: Tensor): Tensor<'f32'> => logits.graph.applyF32(accuracyOp, [logits, labels], {});
+
+export const accuracyMethod: OpMethod<typeof accuracy> = opMethod(accuracy, {
+  cases: [
+    {
+      label: 'a batch of 6, 4 classes',
+      operands: [
+        { shape: [6, 4], distinct: true },
+        { shape: [6], dtype: 'i32', lo: 0, hi: 4 },
+      ],
+      args: (z, y) => [z, y],
+      gradient: false,
+    },
+  ],
+  eager: { graphOnly: 'a metric the trainer reports; eager code compares argmax() with the labels' },
+});

@@ -4,8 +4,15 @@ import type { Tensor } from '../graph/tensor';
 import { NO_VALUE } from './effect';
 import { defineOp, dispatch1d } from './op';
 
+export interface AdamUpdateAttrs {
+  /** AdamW's decay, p (1 - lr wd), instead of Adam's L2 term added to the gradient. */
+  decoupled: boolean;
+  /** Whether weight_decay applies to this parameter at all. */
+  decay: boolean;
+}
+
 /** Inputs: parameter, gradient, hyperparameters [lr, beta1, beta2, eps, weight_decay], m, v, step count (i32 [1]). */
-export const adamUpdateOp = defineOp({
+export const adamUpdateOp = defineOp<AdamUpdateAttrs>({
   name: 'adam_update',
   effect: true,
   infer([p, g, hyper, m, v, step]) {
@@ -20,15 +27,24 @@ export const adamUpdateOp = defineOp({
     if (step!.dtype !== 'i32') throw new ShapeError('adam_update: the step count must be i32');
     return NO_VALUE;
   },
-  lower(node) {
+  lower(node, { decoupled, decay }) {
     const n = node.inputs[0]!.size;
-    return [{ code, constants: { N: n }, bindings: [0, 1, 2, 3, 4, 5].map((input) => ({ input })), workgroups: dispatch1d(n) }];
+    return [
+      {
+        code,
+        constants: { N: n, DECOUPLED: decoupled ? 1 : 0, DECAY: decay ? 1 : 0 },
+        bindings: [0, 1, 2, 3, 4, 5].map((input) => ({ input })),
+        workgroups: dispatch1d(n),
+      },
+    ];
   },
-  cpu([p, g, hyper, m, v, step]) {
-    const [lr, b1, b2, eps, wd] = hyper!.data as unknown as number[];
+  cpu([p, g, hyper, m, v, step], { decoupled, decay }) {
+    const [lr, b1, b2, eps, decayRate] = hyper!.data as unknown as number[];
+    const wd = decay ? decayRate! : 0;
     const t = step!.data[0]!;
-    const data = p!.data.map((pi, i) => {
-      const grad = g!.data[i]! + wd! * pi;
+    const data = p!.data.map((p0, i) => {
+      const pi = decoupled ? p0 * (1 - lr! * wd) : p0;
+      const grad = g!.data[i]! + (decoupled ? 0 : wd * pi);
       const m1 = b1! * m!.data[i]! + (1 - b1!) * grad;
       const v1 = b2! * v!.data[i]! + (1 - b2!) * grad * grad;
       return pi - (lr! / (1 - b1! ** t)) * (m1 / (Math.sqrt(v1) / Math.sqrt(1 - b2! ** t) + eps!));
@@ -37,6 +53,14 @@ export const adamUpdateOp = defineOp({
   },
 });
 
-export function adamUpdate(param: Tensor, grad: Tensor, hyper: Tensor, m: Tensor, v: Tensor, step: Tensor): Tensor {
-  return param.graph.apply(adamUpdateOp, [param, grad, hyper, m, v, step], {});
+export function adamUpdate(
+  param: Tensor,
+  grad: Tensor,
+  hyper: Tensor,
+  m: Tensor,
+  v: Tensor,
+  step: Tensor,
+  attrs: AdamUpdateAttrs = { decoupled: false, decay: true },
+): Tensor {
+  return param.graph.apply(adamUpdateOp, [param, grad, hyper, m, v, step], attrs);
 }

@@ -5,6 +5,7 @@ import type { Tensor } from '../graph/tensor';
 import { axisKernel } from './axis-kernel';
 import { defineOp } from './op';
 import { reducedShape } from './reduce';
+import { opMethod, type OpMethod } from './op-method';
 
 export interface ArgmaxAttrs {
   /** Non-negative axis of the input. */
@@ -37,4 +38,12 @@ export const argmaxOp = defineOp<ArgmaxAttrs>({
 });
 
 /** Index of the first maximum along `axis` (default the last), which is removed; i32. */
-export const argmax = (x: Tensor, axis = -1): Tensor => x.graph.apply(argmaxOp, [x], { axis: normalizeAxis('argmax', axis, x.rank) });
+export const argmax = (x: Tensor, axis = -1): Tensor<'i32'> => x.graph.apply(argmaxOp, [x], { axis: normalizeAxis('argmax', axis, x.rank) }) as Tensor<'i32'>;
+
+export const argmaxMethod: OpMethod<typeof argmax> = opMethod(argmax, {
+  cases: [
+    { label: 'rows', operands: [{ shape: [4, 7], distinct: true }], args: (x) => [x, 1], gradient: false },
+    { label: 'columns', operands: [{ shape: [4, 7], distinct: true }], args: (x) => [x, 0], gradient: false },
+  ],
+  eager: { method: 'argmax' },
+});

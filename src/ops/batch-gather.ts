@@ -2,6 +2,7 @@ import code from '../../shaders/batch_gather.wgsl';
 import { fmt, ShapeError, sizeOf } from '../graph/shape';
 import type { Tensor } from '../graph/tensor';
 import { defineOp, dispatch1d } from './op';
+import { opMethod, type OpMethod } from './op-method';
 
 export interface BatchGatherAttrs {
   batch: number;
@@ -51,3 +52,27 @@ export const batchGatherOp = defineOp<BatchGatherAttrs>({
 export function batchGather(data: Tensor, order: Tensor, cursor: Tensor, batch: number, scale = 1, shift = 0): Tensor {
   return data.graph.apply(batchGatherOp, [data, order, cursor], { batch, scale, shift });
 }
+
+const ORDER = [3, 7, 0, 9, 1, 4, 8, 2, 6, 5];
+
+export const batchGatherMethod: OpMethod<typeof batchGather> = opMethod(batchGather, {
+  cases: [
+    {
+      label: 'f32 rows, scaled and shifted',
+      operands: [{ shape: [10, 3] }, { shape: [10], dtype: 'i32', data: ORDER }, { shape: [1], dtype: 'i32', data: [4] }],
+      args: (data, order, cursor) => [data, order, cursor, 5, 2, 1],
+      gradient: false,
+    },
+    {
+      label: 'i32 rows (labels), copied',
+      operands: [
+        { shape: [10], dtype: 'i32', lo: 0, hi: 10 },
+        { shape: [10], dtype: 'i32', data: ORDER },
+        { shape: [1], dtype: 'i32', data: [2] },
+      ],
+      args: (data, order, cursor) => [data, order, cursor, 8],
+      gradient: false,
+    },
+  ],
+  eager: { graphOnly: "the trainer's batches, drawn on the GPU from a dataset uploaded once" },
+});

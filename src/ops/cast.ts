@@ -2,6 +2,7 @@ import code from '../../shaders/cast.wgsl';
 import { fmt, ShapeError } from '../graph/shape';
 import type { Tensor } from '../graph/tensor';
 import { defineOp, dispatch1d } from './op';
+import { opMethod, type OpMethod } from './op-method';
 
 export interface CastAttrs {
   to: 'f32' | 'i32';
@@ -26,3 +27,11 @@ export const castOp = defineOp<CastAttrs>({
 export function cast(x: Tensor, to: 'f32' | 'i32'): Tensor {
   return x.dtype === to ? x : x.graph.apply(castOp, [x], { to });
 }
+
+export const castMethod: OpMethod<typeof cast> = opMethod(cast, {
+  cases: [
+    { label: 'f32 to i32 truncates toward 0', operands: [{ shape: [6], data: [1.5, -1.5, 2.9, -2.9, 0, 7] }], args: (x) => [x, 'i32'], gradient: false },
+    { label: 'i32 to f32', operands: [{ shape: [5], dtype: 'i32', lo: -50, hi: 50 }], args: (x) => [x, 'f32'], gradient: false },
+  ],
+  eager: { method: 'float' },
+});

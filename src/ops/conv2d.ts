@@ -15,6 +15,7 @@ import { registerTileStores } from './gemm/register-tile';
 import { convForwardHardwareVariants } from './gemm/variants';
 import { defineOp, tunableCall } from './op';
 import { sum } from './sum';
+import { opMethod, type OpMethod } from './op-method';
 
 const code = gemmCode(convGeometry, registerTileStores(), convGather, source);
 
@@ -92,6 +93,23 @@ export const conv2dOp = defineOp<Conv2dForwardAttrs>({
 });
 
 /** torch.nn.functional.conv2d(x, weight, bias, stride, padding, dilation) for x [N,C,H,W], weight [CO,C,KH,KW]. */
-export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: Conv2dOptions = {}): Tensor {
-  return x.graph.apply(conv2dOp, bias ? [x, weight, bias] : [x, weight], convAttrs('conv2d', options));
+export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: Conv2dOptions = {}): Tensor<'f32'> {
+  return x.graph.applyF32(conv2dOp, bias ? [x, weight, bias] : [x, weight], convAttrs('conv2d', options));
 }
+
+export const conv2dMethod: OpMethod<typeof conv2d> = opMethod(conv2d, {
+  cases: [
+    { label: '3x3 with a bias', operands: [{ shape: [2, 3, 7, 6] }, { shape: [5, 3, 3, 3] }, { shape: [5] }], args: (x, w, b) => [x, w, b] },
+    {
+      label: 'stride 2, padding 1, no bias',
+      operands: [{ shape: [2, 2, 7, 8] }, { shape: [3, 2, 3, 3] }],
+      args: (x, w) => [x, w, null, { stride: 2, padding: 1 }],
+    },
+    {
+      label: 'dilation 2, a 2x3 kernel',
+      operands: [{ shape: [1, 2, 8, 9] }, { shape: [4, 2, 2, 3] }, { shape: [4] }],
+      args: (x, w, b) => [x, w, b, { dilation: 2 }],
+    },
+  ],
+  eager: { functional: 'conv2d' },
+});

@@ -1,5 +1,6 @@
 import type { Tensor } from '../graph/tensor';
 import { defineOp } from './op';
+import { opMethod, type OpMethod } from './op-method';
 
 /**
  * The same value with no gradient through it (torch.Tensor.detach, jax.lax.stop_gradient): a view,
@@ -16,3 +17,8 @@ export const detachOp = defineOp({
 export function detach<T extends Tensor>(x: T): T {
   return x.graph.apply(detachOp, [x], {}) as T;
 }
+
+export const detachMethod: OpMethod<typeof detach> = opMethod(detach, {
+  cases: [{ label: 'the same values, no gradient', operands: [{ shape: [3, 4] }], args: (x) => [x], gradient: false }],
+  eager: { method: 'detach' },
+});

@@ -9,6 +9,7 @@ import { fmt, ShapeError, sizeOf } from '../graph/shape';
 import type { Tensor } from '../graph/tensor';
 import { philox4x32 } from '../random/philox';
 import { defineOp, dispatch1d, tunableCall, type KernelVariant } from './op';
+import { opMethod, type OpMethod } from './op-method';
 
 const code = `${philox}\n${kernel}`;
 
@@ -100,8 +101,24 @@ export const dropoutOp = defineOp<DropoutAttrs>({
 });
 
 /** Zeroes each element (or each block of channelSize elements) with probability p and scales the rest by 1 / (1 - p). */
-export function dropout(x: Tensor, step: Tensor, options: DropoutOptions): Tensor {
+export function dropout(x: Tensor, step: Tensor, options: DropoutOptions): Tensor<'f32'> {
   const attrs: DropoutAttrs = { p: options.p, key0: options.key0, key1: options.key1, channelSize: options.channelSize ?? 1 };
   checkAttrs(attrs);
-  return x.graph.apply(dropoutOp, [x, step], attrs);
+  return x.graph.applyF32(dropoutOp, [x, step], attrs);
 }
+
+export const dropoutMethod: OpMethod<typeof dropout> = opMethod(dropout, {
+  cases: [
+    {
+      label: 'p = 0.5 at step 3',
+      operands: [{ shape: [8, 9] }, { shape: [1], dtype: 'i32', data: [3] }],
+      args: (x, step) => [x, step, { p: 0.5, key0: 0x1234abcd, key1: 0x0badf00d }],
+    },
+    {
+      label: 'whole channels (dropout2d)',
+      operands: [{ shape: [2, 4, 3, 3] }, { shape: [1], dtype: 'i32', data: [7] }],
+      args: (x, step) => [x, step, { p: 0.3, key0: 0x1234abcd, key1: 0x0badf00d, channelSize: 9 }],
+    },
+  ],
+  eager: { functional: 'dropout' },
+});

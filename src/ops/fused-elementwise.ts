@@ -25,6 +25,7 @@ export interface FusedElementwiseAttrs {
 
 export const fusedElementwiseOp = defineOp<FusedElementwiseAttrs>({
   name: 'fused_elementwise',
+  madeBy: 'fusion (src/graph/fusion/): chains of elementwise ops',
   infer(inputs, { steps }) {
     const name = `fused_elementwise(${stepNames(steps)})`;
     if (inputs.length < 1 || inputs.length > MAX_INPUTS) throw new ShapeError(`${name}: takes 1 to ${MAX_INPUTS} inputs, got ${inputs.length}`);

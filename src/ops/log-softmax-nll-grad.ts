@@ -19,6 +19,7 @@ const code = `${kernel}\n${rowStats}\n${rowCombine}`;
 
 export const logSoftmaxNllGradOp = defineOp({
   name: 'log_softmax_nll_grad',
+  madeBy: 'fusion (src/graph/fusion/): the backward of log_softmax_nll',
   infer([logits, seed, labels]) {
     checkClassification('log_softmax_nll_grad', 'logits', logits!, labels!);
     if (seed!.dtype !== 'f32' || seed!.shape.length !== 0)

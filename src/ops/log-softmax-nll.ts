@@ -20,6 +20,7 @@ export function rowLogSumExp(logits: CpuTensor, b: number): { max: number; logSu
 
 export const logSoftmaxNllOp = defineOp({
   name: 'log_softmax_nll',
+  madeBy: 'fusion (src/graph/fusion/): nll_loss of log_softmax',
   infer([logits, labels]) {
     checkClassification('log_softmax_nll', 'logits', logits!, labels!);
     return { shape: [], dtype: 'f32' };

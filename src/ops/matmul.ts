@@ -8,6 +8,7 @@ import type { Tensor } from '../graph/tensor';
 import { gemmCode, gemmVariants } from './gemm-dispatch';
 import { matmulHardwareVariants } from './gemm/variants';
 import { defineOp, tunableCall, type KernelCall, type TensorMeta } from './op';
+import { opMethod, type OpMethod } from './op-method';
 
 const code = gemmCode(source);
 
@@ -129,6 +130,16 @@ export function isRowBias(t: TensorMeta, n: number): boolean {
 }
 
 /** op(a) · op(b) for 2-D f32 tensors, op transposing where asked (torch: a.T @ b and so on). */
-export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
-  return a.graph.apply(matmulOp, [a, b], { transposeA: options.transposeA ?? false, transposeB: options.transposeB ?? false });
+export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor<'f32'> {
+  return a.graph.applyF32(matmulOp, [a, b], { transposeA: options.transposeA ?? false, transposeB: options.transposeB ?? false });
 }
+
+export const matmulMethod: OpMethod<typeof matmul> = opMethod(matmul, {
+  cases: [
+    { label: 'odd shapes', operands: [{ shape: [17, 33] }, { shape: [33, 9] }], args: (a, b) => [a, b] },
+    { label: 'a transposed', operands: [{ shape: [7, 5] }, { shape: [7, 3] }], args: (a, b) => [a, b, { transposeA: true }] },
+    { label: 'b transposed', operands: [{ shape: [5, 8] }, { shape: [3, 8] }], args: (a, b) => [a, b, { transposeB: true }] },
+    { label: 'both transposed', operands: [{ shape: [8, 5] }, { shape: [3, 8] }], args: (a, b) => [a, b, { transposeA: true, transposeB: true }] },
+  ],
+  eager: { method: 'matmul' },
+});

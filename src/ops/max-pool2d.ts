@@ -9,6 +9,7 @@ import type { Tensor } from '../graph/tensor';
 import { maxPool2dGrad } from './max-pool2d-grad';
 import { defineOp, dispatch1d } from './op';
 import { pair, pool2dConstants, pool2dOutputShape, tilesExactly, windowArgmax, type Pool2dAttrs, type Size2 } from './pool2d-window';
+import { opMethod, type OpMethod } from './op-method';
 
 const code = `${window}\n${kernel}`;
 
@@ -47,7 +48,17 @@ export const maxPool2dOp = defineOp<Pool2dAttrs>({
 });
 
 /** torch.nn.functional.max_pool2d(x, kernel, stride = kernel, padding = 0, dilation = 1) for x [N,C,H,W]. */
-export function maxPool2d(x: Tensor, kernel: Size2, stride?: Size2, padding: Size2 = 0, dilation: Size2 = 1): Tensor {
+export function maxPool2d(x: Tensor, kernel: Size2, stride?: Size2, padding: Size2 = 0, dilation: Size2 = 1): Tensor<'f32'> {
   const k = pair(kernel);
-  return x.graph.apply(maxPool2dOp, [x], { kernel: k, stride: pair(stride ?? k), padding: pair(padding), dilation: pair(dilation) });
+  return x.graph.applyF32(maxPool2dOp, [x], { kernel: k, stride: pair(stride ?? k), padding: pair(padding), dilation: pair(dilation) });
 }
+
+export const maxPool2dMethod: OpMethod<typeof maxPool2d> = opMethod(maxPool2d, {
+  cases: [
+    { label: '2x2 windows', operands: [{ shape: [1, 2, 6, 6], distinct: true }], args: (x) => [x, 2] },
+    { label: '3x3 windows, stride 2, padding 1', operands: [{ shape: [2, 3, 6, 8], distinct: true }], args: (x) => [x, 3, 2, 1] },
+    { label: 'dilation 2, overlapping windows', operands: [{ shape: [1, 2, 7, 7], distinct: true }], args: (x) => [x, 2, 1, 0, 2] },
+    { label: 'non-square windows', operands: [{ shape: [1, 2, 4, 9], distinct: true }], args: (x) => [x, [2, 3]] },
+  ],
+  eager: { functional: 'maxPool2d' },
+});

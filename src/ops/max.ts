@@ -6,6 +6,7 @@ import { mul } from './mul';
 import { defineReduce, reduceAxes, reducedShape, type Axes } from './reduce';
 import { reshape } from './reshape';
 import { sum } from './sum';
+import { opMethod, type OpMethod } from './op-method';
 
 // Gradient as torch.amax: split evenly among the positions that hold the maximum.
 export const maxOp = defineReduce('max', ({ node, inputs: [x], attrs: { axis }, dy }) => {
@@ -16,4 +17,12 @@ export const maxOp = defineReduce('max', ({ node, inputs: [x], attrs: { axis }, 
 });
 
 /** Maximum over `axes` (all when omitted), as torch.amax. */
-export const max = (x: Tensor, axes?: Axes, keepdims = false): Tensor => reduceAxes(maxOp, x, axes, keepdims);
+export const max = (x: Tensor, axes?: Axes, keepdims = false): Tensor<'f32'> => reduceAxes(maxOp, x, axes, keepdims);
+
+export const maxMethod: OpMethod<typeof max> = opMethod(max, {
+  cases: [
+    { label: 'every axis (distinct values: no ties)', operands: [{ shape: [4, 6], distinct: true }], args: (x) => [x] },
+    { label: 'one axis', operands: [{ shape: [3, 4, 5], distinct: true }], args: (x) => [x, 1] },
+  ],
+  eager: { method: 'max' },
+});

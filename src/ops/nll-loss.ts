@@ -7,6 +7,7 @@ import gradCode from '../../shaders/nll_loss_grad.wgsl';
 import { fmt, ShapeError } from '../graph/shape';
 import type { Tensor } from '../graph/tensor';
 import { defineOp, dispatch1d, type TensorMeta } from './op';
+import { opMethod, type OpMethod } from './op-method';
 
 const code = `${kernel}\n${mean}`;
 
@@ -85,4 +86,12 @@ export const nllLossOp = defineOp({
 });
 
 /** -mean over b of logProbs[b, labels[b]], as torch.nn.functional.nll_loss: a scalar (shape []). */
-export const nllLoss = (logProbs: Tensor, labels: Tensor): Tensor => logProbs.graph.apply(nllLossOp, [logProbs, labels], {});
+export const nllLoss = (logProbs: Tensor, labels: Tensor): Tensor<'f32'> => logProbs.graph.applyF32(nllLossOp, [logProbs, labels], {});
+
+export const nllLossMethod: OpMethod<typeof nllLoss> = opMethod(nllLoss, {
+  cases: [
+    { label: 'a batch of 5, 7 classes', operands: [{ shape: [5, 7] }, { shape: [5], dtype: 'i32', lo: 0, hi: 7 }], args: (lp, y) => [lp, y] },
+    { label: 'one class', operands: [{ shape: [3, 1] }, { shape: [3], dtype: 'i32', lo: 0, hi: 1 }], args: (lp, y) => [lp, y] },
+  ],
+  eager: { functional: 'nllLoss' },
+});

@@ -94,6 +94,11 @@ export interface OpDef<A = Record<string, never>> {
   cpu(inputs: readonly CpuTensor[], attrs: A, out: TensorMeta): CpuTensor;
   /** The output is a view of input 0 (same bytes, another shape): no kernel, no new storage. */
   readonly view?: boolean;
+  /**
+   * The compiler pass that makes this op out of others (a fusion): no builder makes it, so the
+   * conformance test leaves it to that pass's own test.
+   */
+  readonly madeBy?: string;
   /** The op writes into input 0 in place (optimizer updates, accumulators); it has no output. */
   readonly effect?: boolean;
   /** Floating-point operations of one evaluation, for profiles; absent: one per output element. */
@@ -119,9 +124,16 @@ export interface ScalarEffect<A> {
  */
 export type AnyOpDef = OpDef<unknown>;
 
+/** Every op defined so far, in definition order: what the conformance test checks it has covered. */
+const defined: AnyOpDef[] = [];
+
 export function defineOp<A = Record<string, never>>(def: OpDef<A>): OpDef<A> {
+  defined.push(def as AnyOpDef);
   return def;
 }
+
+/** The ops defined by the modules loaded so far (all of them once src/ops/registry.ts is loaded). */
+export const definedOps = (): readonly AnyOpDef[] => defined;
 
 export const WORKGROUP_1D = 64;
 

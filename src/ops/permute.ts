@@ -2,9 +2,10 @@
 // inference, the gather kernel of shaders/permute.wgsl, the gradient (the inverse permutation) and
 // the float64 reference. conv2d's input gradient uses it to lay the weight out channel-last.
 import source from '../../shaders/permute.wgsl';
-import { fmt, ShapeError, sizeOf, stridesOf, type Shape } from '../graph/shape';
+import { fmt, ShapeError, sizeOf, stridesOf, type DType, type Shape } from '../graph/shape';
 import type { Tensor } from '../graph/tensor';
 import { defineOp, dispatch1d } from './op';
+import { opMethod, type OpMethod } from './op-method';
 
 const MAX_RANK = 8;
 
@@ -71,8 +72,16 @@ export const permuteOp = defineOp<PermuteAttrs>({
 });
 
 /** x with its axes reordered: output axis i is input axis dims[i] (negative axes count from the end). */
-export function permute(x: Tensor, dims: readonly number[]): Tensor {
+export function permute<D extends DType>(x: Tensor<D>, dims: readonly number[]): Tensor<D> {
   const order = checkedDims(dims, x.shape);
   if (order.every((d, i) => d === i)) return x;
-  return x.graph.apply(permuteOp, [x], { dims: order });
+  return x.graph.apply(permuteOp, [x], { dims: order }) as Tensor<D>;
 }
+
+export const permuteMethod: OpMethod<typeof permute> = opMethod(permute, {
+  cases: [
+    { label: 'a transpose', operands: [{ shape: [5, 7] }], args: (x) => [x, [1, 0]] },
+    { label: 'NCHW to NHWC', operands: [{ shape: [2, 3, 4, 5] }], args: (x) => [x, [0, 2, 3, 1]] },
+  ],
+  eager: { method: 'permute' },
+});

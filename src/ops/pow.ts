@@ -3,6 +3,7 @@ import type { Tensor } from '../graph/tensor';
 import { defineElementwise } from './elementwise';
 import { mul } from './mul';
 import { unary } from './scalar-operand';
+import { opMethod, type OpMethod } from './op-method';
 
 export interface PowAttrs {
   exponent: number;
@@ -19,9 +20,28 @@ export const powOp = defineElementwise<PowAttrs>({
 });
 
 /** x raised to a fixed scalar exponent (x ** p). */
-export function pow(x: Tensor, exponent: number): Tensor {
+export function pow(x: Tensor, exponent: number): Tensor<'f32'> {
   if (!Number.isFinite(exponent)) throw new RangeError(`pow: exponent must be a finite number, got ${exponent}`);
   return unary(powOp, x, { exponent });
 }
 
-export const square = (x: Tensor): Tensor => pow(x, 2);
+export const square = (x: Tensor): Tensor<'f32'> => pow(x, 2);
+
+export const powMethod: OpMethod<typeof pow> = opMethod(pow, {
+  cases: [
+    { label: 'a cube', operands: [{ shape: [5, 13], lo: -2, hi: 2 }], args: (x) => [x, 3] },
+    { label: 'a square root', operands: [{ shape: [5, 13], lo: 0.2, hi: 2 }], args: (x) => [x, 0.5] },
+    {
+      label: 'negative bases: odd powers keep the sign, a fraction is nan',
+      operands: [{ shape: [4], data: [-2, -1, 0, 2] }],
+      args: (x) => [x, 3],
+      gradient: false,
+    },
+  ],
+  eager: { method: 'pow' },
+});
+
+export const squareMethod: OpMethod<typeof square> = opMethod(square, {
+  cases: [{ label: 'a matrix', operands: [{ shape: [5, 13] }], args: (x) => [x] }],
+  eager: { method: 'square' },
+});

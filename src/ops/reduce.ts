@@ -2,7 +2,7 @@
 // CPU reference. Reducing several axes chains single-axis nodes (see reduceAxes).
 import code from '../../shaders/reduce.wgsl';
 import { fmt, normalizeAxis, ShapeError, sizeOf, splitAtAxis, type Shape } from '../graph/shape';
-import type { Tensor } from '../graph/tensor';
+import { asF32, type Tensor } from '../graph/tensor';
 import { axisKernel } from './axis-kernel';
 import { defineOp, type GradContext, type KernelCall, type OpDef } from './op';
 import { reshape } from './reshape';
@@ -57,15 +57,15 @@ export function defineReduce(kind: Kind, grad: (ctx: GradContext<ReduceAttrs>) =
  * [0, 2, 3] of NCHW is two nodes, a full reduction one; sum() takes such axes around kept ones in
  * one node of its own); keepdims=false removes the reduced axes at the end with a view.
  */
-export function reduceAxes(op: OpDef<ReduceAttrs>, x: Tensor, axes: Axes, keepdims: boolean): Tensor {
+export function reduceAxes(op: OpDef<ReduceAttrs>, x: Tensor, axes: Axes, keepdims: boolean): Tensor<'f32'> {
   const rank = x.shape.length;
-  if (rank === 0) return x;
+  if (rank === 0) return asF32(op.name, x);
   const list = reducedAxes(op.name, axes, rank);
-  let y = x;
+  let y = asF32(op.name, x);
   for (const [first, last] of axisRuns(list)) {
     const merged = [...y.shape.slice(0, first), sizeOf(y.shape.slice(first, last + 1)), ...y.shape.slice(last + 1)];
     // reshape() returns its input when the shape is unchanged (a run of one axis).
-    const reduced = x.graph.apply(op, [reshape(y, merged)], { axis: first, keepdims: true });
+    const reduced = x.graph.applyF32(op, [reshape(y, merged)], { axis: first, keepdims: true });
     y = reshape(
       reduced,
       y.shape.map((d, i) => (i >= first && i <= last ? 1 : d)),

@@ -2,10 +2,11 @@
 // (materialised, as .contiguous() would), and its gradient, slice_grad: the box's gradient written
 // into zeros of the whole shape. Both kernels are in shaders/slice.wgsl.
 import source from '../../shaders/slice.wgsl';
-import { fmt, ShapeError, sizeOf, stridesOf, type Shape } from '../graph/shape';
+import { fmt, ShapeError, sizeOf, stridesOf, type DType, type Shape } from '../graph/shape';
 import type { Tensor } from '../graph/tensor';
 import type { CpuTensor, OpDef } from './op';
 import { defineOp, dispatch1d, type KernelCall } from './op';
+import { opMethod, type OpMethod } from './op-method';
 
 const MAX_RANK = 8;
 
@@ -104,7 +105,16 @@ export const sliceGradOp: OpDef<SliceGradAttrs> = defineOp<SliceGradAttrs>({
 });
 
 /** The box of `x` from `starts` with shape `sizes`; `x` itself when the box is all of it. */
-export function slice(x: Tensor, starts: readonly number[], sizes: readonly number[]): Tensor {
+export function slice<D extends DType>(x: Tensor<D>, starts: readonly number[], sizes: readonly number[]): Tensor<D> {
   if (sizes.every((n, i) => n === x.shape[i] && starts[i] === 0)) return x;
-  return x.graph.apply(sliceOp, [x], { starts: [...starts], sizes: [...sizes] });
+  return x.graph.apply(sliceOp, [x], { starts: [...starts], sizes: [...sizes] }) as Tensor<D>;
 }
+
+export const sliceMethod: OpMethod<typeof slice> = opMethod(slice, {
+  cases: [
+    { label: 'rows', operands: [{ shape: [4, 5] }], args: (x) => [x, [1, 0], [2, 5]] },
+    { label: 'a block of a 3-D tensor', operands: [{ shape: [3, 4, 5] }], args: (x) => [x, [1, 1, 2], [2, 2, 3]] },
+    { label: 'i32 columns', operands: [{ shape: [3, 4], dtype: 'i32', lo: -9, hi: 9 }], args: (x) => [x, [0, 1], [3, 2]], gradient: false },
+  ],
+  eager: { method: 'slice' },
+});

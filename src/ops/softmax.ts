@@ -9,6 +9,7 @@ import { fmt, normalizeAxis, sameShape, ShapeError, splitAtAxis, type Shape } fr
 import type { Tensor } from '../graph/tensor';
 import { axisKernel } from './axis-kernel';
 import { defineOp, type BindingRef, type CpuTensor, type KernelCall, type OpDef, type TensorMeta } from './op';
+import { opMethod, type OpMethod } from './op-method';
 
 const code = `${forward}\n${rowCombine}`;
 
@@ -79,8 +80,8 @@ export function defineSoftmax(spec: SoftmaxSpec): { op: OpDef<SoftmaxAttrs>; gra
 }
 
 /** Applies a softmax-like op along `axis` (negative counts from the end). */
-export function applySoftmax(op: OpDef<SoftmaxAttrs>, x: Tensor, axis: number): Tensor {
-  return x.graph.apply(op, [x], { axis: normalizeAxis(op.name, axis, x.rank) });
+export function applySoftmax(op: OpDef<SoftmaxAttrs>, x: Tensor, axis: number): Tensor<'f32'> {
+  return x.graph.applyF32(op, [x], { axis: normalizeAxis(op.name, axis, x.rank) });
 }
 
 /** Row maximum: subtracting it keeps every exponent <= 0. */
@@ -103,4 +104,14 @@ export const { op: softmaxOp, gradOp: softmaxGradOp } = defineSoftmax({
 });
 
 /** exp(x) / sum(exp(x)) along `axis` (default the last), computed stably, as torch.softmax. */
-export const softmax = (x: Tensor, axis = -1): Tensor => applySoftmax(softmaxOp, x, axis);
+export const softmax = (x: Tensor, axis = -1): Tensor<'f32'> => applySoftmax(softmaxOp, x, axis);
+
+export const softmaxMethod: OpMethod<typeof softmax> = opMethod(softmax, {
+  cases: [
+    { label: 'rows', operands: [{ shape: [3, 5], lo: -4, hi: 4 }], args: (x) => [x, 1] },
+    { label: 'columns', operands: [{ shape: [4, 3], lo: -4, hi: 4 }], args: (x) => [x, 0] },
+    { label: 'wide rows', operands: [{ shape: [2, 100], lo: -4, hi: 4 }], args: (x) => [x, -1] },
+    { label: 'values of ±80 (no overflow)', operands: [{ shape: [2, 4], data: [80, -80, 0, 1, -80, 80, 3, 2] }], args: (x) => [x, 1] },
+  ],
+  eager: { method: 'softmax' },
+});

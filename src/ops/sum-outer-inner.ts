@@ -56,9 +56,9 @@ export function keptMiddle(axes: readonly number[], rank: number): [number, numb
 }
 
 /** x summed over the axes around its kept axes [first, last], keeping every axis (size 1 where summed). */
-export function sumOuterInner(x: Tensor, [first, last]: [number, number]): Tensor {
+export function sumOuterInner(x: Tensor, [first, last]: [number, number]): Tensor<'f32'> {
   const size = (from: number, to: number) => x.shape.slice(from, to).reduce((a, b) => a * b, 1);
-  const summed = x.graph.apply(sumOuterInnerOp, [reshape(x, [size(0, first), size(first, last + 1), size(last + 1, x.shape.length)])], {});
+  const summed = x.graph.applyF32(sumOuterInnerOp, [reshape(x, [size(0, first), size(first, last + 1), size(last + 1, x.shape.length)])], {});
   return reshape(
     summed,
     x.shape.map((d, i) => (i >= first && i <= last ? d : 1)),

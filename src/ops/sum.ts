@@ -4,11 +4,12 @@ import { broadcastTo } from './broadcast-to';
 import { defineReduce, reduceAxes, reducedAxes, reducedShape, type Axes } from './reduce';
 import { reshape } from './reshape';
 import { keptMiddle, sumOuterInner } from './sum-outer-inner';
+import { opMethod, type OpMethod } from './op-method';
 
 export const sumOp = defineReduce('sum', ({ inputs: [x], attrs: { axis }, dy }) => [broadcastTo(reshape(dy, reducedShape(x!.shape, axis, true)), x!.shape)]);
 
 /** Sum over `axes` (all when omitted), as torch.sum. */
-export function sum(x: Tensor, axes?: Axes, keepdims = false): Tensor {
+export function sum(x: Tensor, axes?: Axes, keepdims = false): Tensor<'f32'> {
   const rank = x.shape.length;
   // Axes around kept ones ([0, 2, 3] of NCHW, a conv bias gradient): one dispatch instead of two.
   const kept = rank === 0 ? null : keptMiddle(reducedAxes('sum', axes, rank), rank);
@@ -32,3 +33,13 @@ export function sumTo(dy: Tensor, shape: Shape): Tensor {
   const reduced = axes.length ? sum(dy, axes, true) : dy;
   return reshape(reduced, shape);
 }
+
+export const sumMethod: OpMethod<typeof sum> = opMethod(sum, {
+  cases: [
+    { label: 'every axis', operands: [{ shape: [7, 13] }], args: (x) => [x] },
+    { label: 'one axis of three', operands: [{ shape: [3, 4, 5] }], args: (x) => [x, 1] },
+    { label: 'the outer and inner axes, kept (a conv bias gradient)', operands: [{ shape: [2, 3, 4, 5] }], args: (x) => [x, [0, 2, 3], true] },
+    { label: 'a long row', operands: [{ shape: [2, 3000] }], args: (x) => [x, 1], tolerance: 1e-5 },
+  ],
+  eager: { method: 'sum' },
+});

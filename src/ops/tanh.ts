@@ -3,6 +3,7 @@ import gradSnippet from '../../shaders/tanh_grad.wgsl';
 import type { Tensor } from '../graph/tensor';
 import { defineElementwise } from './elementwise';
 import { binary, unary } from './scalar-operand';
+import { opMethod, type OpMethod } from './op-method';
 
 export const tanhGradOp = defineElementwise({
   name: 'tanh_grad',
@@ -19,4 +20,12 @@ export const tanhOp = defineElementwise({
   grad: ({ node, dy }) => [binary(tanhGradOp, node, dy)],
 });
 
-export const tanh = (x: Tensor): Tensor => unary(tanhOp, x);
+export const tanh = (x: Tensor): Tensor<'f32'> => unary(tanhOp, x);
+
+export const tanhMethod: OpMethod<typeof tanh> = opMethod(tanh, {
+  cases: [
+    { label: 'a matrix', operands: [{ shape: [5, 13], lo: -3, hi: 3 }], args: (x) => [x] },
+    { label: 'large magnitudes', operands: [{ shape: [4], data: [100, -100, 20, -20] }], args: (x) => [x], gradient: false },
+  ],
+  eager: { method: 'tanh' },
+});

@@ -128,7 +128,7 @@ export class RandomStream {
 }
 
 /** Stream ids for the uses of one seed, so that adding a use never shifts another's numbers. */
-export const STREAM = { init: 1, shuffle: 2, data: 3, dropout: 4, split: 5, tensor: 6 } as const;
+export const STREAM = { init: 1, shuffle: 2, data: 3, dropout: 4, split: 5, tensor: 6, windows: 7 } as const;
 
 let globalInit = new RandomStream(0, STREAM.init);
 let globalDropout = new RandomStream(0, STREAM.dropout);

@@ -77,10 +77,12 @@ function deferred<T>(): Deferred<T> {
 }
 
 /** Counts for tests and describe(): programs compiled, traces run, cache hits. */
-export interface EngineStats {
+export interface TensorStats {
   tracesRun: number;
   programsCompiled: number;
   cacheHits: number;
+  /** Tensors whose GPU storage was freed because nobody held them any more. */
+  storagesFreed: number;
 }
 
 const versionOf = new WeakMap<Variable, number>();
@@ -90,7 +92,7 @@ export function storageVersion(variable: Variable): number {
 }
 
 export class Engine {
-  readonly stats: EngineStats = { tracesRun: 0, programsCompiled: 0, cacheHits: 0 };
+  readonly stats: TensorStats = { tracesRun: 0, programsCompiled: 0, cacheHits: 0, storagesFreed: 0 };
   private open: Trace;
   private readonly cache = new Map<string, CachedProgram>();
   private queue: Promise<void> = Promise.resolve();
@@ -101,7 +103,10 @@ export class Engine {
   /** Weakly: the registry below holds each variable, so a strong value here would keep its tensor alive. */
   private readonly owners = new WeakMap<Variable, WeakRef<Tensor>>();
   /** Frees the storage of tensors nobody holds (nor any recipe: a closed trace holds its owners). */
-  private readonly reclaim = new FinalizationRegistry<Variable>((variable) => variable.dispose());
+  private readonly reclaim = new FinalizationRegistry<Variable>((variable) => {
+    variable.dispose();
+    this.stats.storagesFreed++;
+  });
 
   constructor(variableHook: (trace: Trace, variable: Variable) => Node) {
     this.variableHook = variableHook;

@@ -7,6 +7,7 @@ import type { Variable } from '../graph/variable';
 import { flattenNumbers, toFloat32, toInt32, type NumericData } from '../train/data/host-arrays';
 import { tensorStream } from '../random/philox';
 import { engine, Tensor } from './tensor';
+import type { TensorStats } from './engine';
 
 export interface TensorOptions {
   /** f32 (the default) or i32 (class labels, indices). */
@@ -90,7 +91,7 @@ export function synchronize(): Promise<void> {
   return engine.synchronize();
 }
 
-/** Programs compiled and traces run by lazy tensors so far: how to check that a loop compiles once. */
-export function tensorStats(): { tracesRun: number; programsCompiled: number; cacheHits: number } {
+/** Programs compiled, traces run and storages freed by lazy tensors so far: how to check that a loop compiles once. */
+export function tensorStats(): TensorStats {
   return { ...engine.stats };
 }

@@ -251,8 +251,10 @@ export class Tensor {
   tanh(): Tensor {
     return unary('tanh', this, (g, x) => g.tanh(x));
   }
+  /** The matrix product; operands of rank 3 or more are batches of matrices, broadcast as torch.matmul's. */
   matmul(other: Tensor): Tensor {
-    return record('matmul', [this, other], ([a, b]) => a!.graph.matmul(a!, b!));
+    const batched = this.ndim > 2 || other.ndim > 2;
+    return record('matmul', [this, other], ([a, b]) => (batched ? a!.graph.batchMatmul(a!, b!) : a!.graph.matmul(a!, b!)));
   }
   /** Sum over `dim` (all dimensions when absent), as torch.sum. */
   sum(dim?: Axes, keepdim = false): Tensor {

@@ -1,9 +1,11 @@
 // Parameter-free layers: activations, flatten and (log-)softmax, as their torch.nn namesakes.
 import type { Tensor } from '../../graph/tensor';
+import { gelu, type GeluOptions } from '../../ops/gelu';
 import { logSoftmax } from '../../ops/log-softmax';
 import { relu } from '../../ops/relu';
 import { flatten } from '../../ops/reshape';
 import { sigmoid } from '../../ops/sigmoid';
+import { silu } from '../../ops/silu';
 import { softmax } from '../../ops/softmax';
 import { tanh } from '../../ops/tanh';
 import { Module, type ForwardContext } from './module';
@@ -33,6 +35,20 @@ export class ReLU extends Lambda {
 export class Sigmoid extends Lambda {
   constructor() {
     super('sigmoid', sigmoid);
+  }
+}
+
+/** x Φ(x), as torch.nn.GELU (`{ approximate: 'tanh' }` for GPT-2's form). */
+export class GELU extends Lambda {
+  constructor(readonly options: GeluOptions = {}) {
+    super('gelu', (x) => gelu(x, options));
+  }
+}
+
+/** x σ(x), as torch.nn.SiLU. */
+export class SiLU extends Lambda {
+  constructor() {
+    super('silu', silu);
   }
 }
 

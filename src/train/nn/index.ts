@@ -2,7 +2,12 @@
 // factories named as in the tutorials (nn.linear(784, 10)), which build the same classes.
 import type { Size2 } from '../../ops/pool2d-window';
 import { Conv2d, type Conv2dLayerOptions } from './conv2d';
-import { Flatten, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh } from './activations';
+import { Flatten, GELU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Tanh } from './activations';
+import type { GeluOptions } from '../../ops/gelu';
+export type { GeluOptions } from '../../ops/gelu';
+import { Embedding } from './embedding';
+import { GPT, type GptConfig } from './gpt';
+import { LayerNorm, type LayerNormOptions } from './layer-norm';
 import { Dropout, Dropout2d } from './dropout';
 import { Linear } from './linear';
 import type { Module } from './module';
@@ -13,7 +18,10 @@ export { Module, type ForwardContext } from './module';
 export { Linear } from './linear';
 export { Conv2d, type Conv2dLayerOptions } from './conv2d';
 export { Sequential } from './sequential';
-export { Lambda, ReLU, Sigmoid, Tanh, Flatten, LogSoftmax, Softmax } from './activations';
+export { Lambda, ReLU, Sigmoid, Tanh, GELU, SiLU, Flatten, LogSoftmax, Softmax } from './activations';
+export { Embedding } from './embedding';
+export { GPT, GptTransformer, Block, CausalSelfAttention, MLP, type GptConfig } from './gpt';
+export { LayerNorm, type LayerNormOptions } from './layer-norm';
 export { MaxPool2d } from './pooling';
 export { Dropout, Dropout2d } from './dropout';
 
@@ -67,3 +75,20 @@ export const maxPool2d = (kernel: Size2, stride?: Size2, padding?: Size2): MaxPo
 export const dropout = (p = 0.5): Dropout => new Dropout(p);
 /** @example `nn.dropout2d(0.25)` zeroes whole channels. */
 export const dropout2d = (p = 0.5): Dropout2d => new Dropout2d(p);
+/** @example `nn.gelu()`, or `nn.gelu({ approximate: 'tanh' })` as GPT-2. */
+export const gelu = (options?: GeluOptions): GELU => new GELU(options);
+/** @example `nn.silu()` */
+export const silu = (): SiLU => new SiLU();
+/** @example `nn.embedding(65, 128)`: a table of 65 tokens by 128 features, looked up at i32 ids. */
+export const embedding = (numEmbeddings: number, embeddingDim: number): Embedding => new Embedding(numEmbeddings, embeddingDim);
+/** @example `nn.layerNorm(128)` over the last axis of [B, T, 128]. */
+export const layerNorm = (normalizedShape: number | readonly number[], options?: LayerNormOptions): LayerNorm => new LayerNorm(normalizedShape, options);
+/**
+ * A GPT language model with nanoGPT's structure and parameter names.
+ *
+ * @example
+ * ```ts
+ * const model = nn.gpt({ vocabSize: 65, blockSize: 64, nLayer: 4, nHead: 4, nEmbd: 128 });
+ * ```
+ */
+export const gpt = (config: GptConfig): GPT => new GPT(config);

@@ -4,6 +4,7 @@
 import type { Graph } from '../../graph/graph';
 import type { Tensor } from '../../graph/tensor';
 import { Variable } from '../../graph/variable';
+import { lrSchedule, type LrSchedule } from '../../ops/lr-schedule';
 import { markStep } from '../../tensor/factories';
 import { noGrad } from '../../tensor/grad-mode';
 import { Tensor as LazyTensor } from '../../tensor/tensor';
@@ -72,6 +73,14 @@ export abstract class Optimizer {
     checkPositive('lr', lr);
     this.values[0] = lr;
     this.hyper.assign(this.values.slice());
+  }
+
+  /**
+   * Adds, before the updates, the write of `schedule`'s learning rate at `iteration` (an i32 [1]
+   * counter node) into the hyperparameters the update kernels read: a schedule on the GPU.
+   */
+  addSchedule(graph: Graph, iteration: Tensor, schedule: LrSchedule): void {
+    lrSchedule(graph.variable(this.hyper), iteration, schedule);
   }
 
   /** Adds the update of each parameter (graph variable nodes) given its gradient. */

@@ -1,0 +1,66 @@
+// layer_norm forward over rows of D elements (the normalized shape, flattened):
+// y = (x - mean) / sqrt(var + EPS) * w + b, the variance biased (over D), as PyTorch's. Two passes
+// over the row (the mean, then the squared deviations) keep the variance accurate when the mean is
+// large. Without a weight or a bias, x is bound in their slot, never read. Two entry points, picked
+// as for the other row kernels (src/ops/axis-kernel.ts): `rows`, one invocation per row (many short
+// rows; software adapters, where barriers are slow), and `wide`, one workgroup of WIDE invocations
+// per row. WIDE, `partial` and combine_partials() come from shaders/row_combine.wgsl, appended by the op.
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read> w: array<f32>;
+@group(0) @binding(2) var<storage, read> b: array<f32>;
+@group(0) @binding(3) var<storage, read_write> y: array<f32>;
+
+override D: u32;
+override ROWS: u32;
+override EPS: f32;
+override HAS_W: u32;
+override HAS_B: u32;
+
+fn affine(v: f32, i: u32) -> f32 {
+  var r = v;
+  if (HAS_W == 1u) { r *= w[i]; }
+  if (HAS_B == 1u) { r += b[i]; }
+  return r;
+}
+
+@compute @workgroup_size(64)
+fn rows(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let row = gid.x + gid.y * groups.x * 64u;
+  if (row >= ROWS) { return; }
+  let base = row * D;
+  var s = 0.0;
+  for (var i = 0u; i < D; i++) { s += x[base + i]; }
+  let mean = s / f32(D);
+  var q = 0.0;
+  for (var i = 0u; i < D; i++) {
+    let d = x[base + i] - mean;
+    q += d * d;
+  }
+  let rstd = inverseSqrt(q / f32(D) + EPS);
+  for (var i = 0u; i < D; i++) { y[base + i] = affine((x[base + i] - mean) * rstd, i); }
+}
+
+@compute @workgroup_size(WIDE)
+fn wide(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  // One workgroup per row (at most 65,535 of them: src/ops/axis-kernel.ts); the barriers below stay
+  // uniform because a whole workgroup has the same row.
+  let row = wg.x;
+  let base = min(row, ROWS - 1u) * D;
+  var s = 0.0;
+  for (var i = lid; i < D; i += WIDE) { s += x[base + i]; }
+  partial[lid] = s;
+  // Into a var first: Dawn's OpenGL ES backend (llvmpipe) gave garbage for
+  // `let mean = combine_partials(lid, false) / f32(D);` (test/conformance.test.ts, layerNorm on llvmpipe).
+  s = combine_partials(lid, false);
+  let mean = s / f32(D);
+  var q = 0.0;
+  for (var i = lid; i < D; i += WIDE) {
+    let d = x[base + i] - mean;
+    q += d * d;
+  }
+  partial[lid] = q;
+  q = combine_partials(lid, false);
+  let rstd = inverseSqrt(q / f32(D) + EPS);
+  if (row >= ROWS) { return; }
+  for (var i = lid; i < D; i += WIDE) { y[base + i] = affine((x[base + i] - mean) * rstd, i); }
+}

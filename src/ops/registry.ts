@@ -1,0 +1,95 @@
+// The registry of public ops: one entry per builder, each declared in its op's module with its test
+// domain (src/ops/op-method.ts). Graph methods (src/graph/graph-ops.ts), the eager Tensor's derived
+// methods and functional namespace (src/tensor/) and the conformance test's table all come from here:
+// adding an op is its module plus one line below.
+import { accuracyMethod } from './accuracy';
+import { addMethod } from './add';
+import { argmaxMethod } from './argmax';
+import { scaledDotProductAttentionMethod } from './attention';
+import { batchGatherMethod } from './batch-gather';
+import { batchMatmulMethod } from './batch-matmul';
+import { broadcastToMethod } from './broadcast-to';
+import { castMethod } from './cast';
+import { conv2dMethod } from './conv2d';
+import { crossEntropyMethod } from './cross-entropy';
+import { detachMethod } from './detach';
+import { divMethod } from './div';
+import { dropoutMethod } from './dropout';
+import { embeddingMethod } from './embedding';
+import { equalMethod } from './equal';
+import { expMethod } from './exp';
+import { geluMethod } from './gelu';
+import { layerNormMethod } from './layer-norm';
+import { logMethod } from './log';
+import { logSoftmaxMethod } from './log-softmax';
+import { matmulMethod } from './matmul';
+import { maxMethod } from './max';
+import { maxPool2dMethod } from './max-pool2d';
+import { meanMethod } from './mean';
+import { mseLossMethod } from './mse-loss';
+import { mulMethod } from './mul';
+import { negMethod } from './neg';
+import { nllLossMethod } from './nll-loss';
+import { permuteMethod } from './permute';
+import { powMethod, squareMethod } from './pow';
+import { reluMethod } from './relu';
+import { flattenMethod, reshapeMethod } from './reshape';
+import { sigmoidMethod } from './sigmoid';
+import { siluMethod } from './silu';
+import { sliceMethod } from './slice';
+import { softmaxMethod } from './softmax';
+import { subMethod } from './sub';
+import { sumMethod } from './sum';
+import { tanhMethod } from './tanh';
+import { textWindowsMethod } from './text-windows';
+
+/** Every public op: its builder (a Graph method), its test domain and how eager code reaches it. */
+export const OP_METHODS = {
+  accuracy: accuracyMethod,
+  add: addMethod,
+  argmax: argmaxMethod,
+  batchGather: batchGatherMethod,
+  batchMatmul: batchMatmulMethod,
+  broadcastTo: broadcastToMethod,
+  cast: castMethod,
+  conv2d: conv2dMethod,
+  crossEntropy: crossEntropyMethod,
+  detach: detachMethod,
+  div: divMethod,
+  dropout: dropoutMethod,
+  embedding: embeddingMethod,
+  equal: equalMethod,
+  exp: expMethod,
+  flatten: flattenMethod,
+  gelu: geluMethod,
+  layerNorm: layerNormMethod,
+  log: logMethod,
+  logSoftmax: logSoftmaxMethod,
+  matmul: matmulMethod,
+  max: maxMethod,
+  maxPool2d: maxPool2dMethod,
+  mean: meanMethod,
+  mseLoss: mseLossMethod,
+  mul: mulMethod,
+  neg: negMethod,
+  nllLoss: nllLossMethod,
+  permute: permuteMethod,
+  pow: powMethod,
+  relu: reluMethod,
+  scaledDotProductAttention: scaledDotProductAttentionMethod,
+  reshape: reshapeMethod,
+  sigmoid: sigmoidMethod,
+  silu: siluMethod,
+  slice: sliceMethod,
+  softmax: softmaxMethod,
+  square: squareMethod,
+  sub: subMethod,
+  sum: sumMethod,
+  tanh: tanhMethod,
+  textWindows: textWindowsMethod,
+};
+
+export type OpMethods = typeof OP_METHODS;
+export type OpName = keyof OpMethods;
+/** The graph builder of every registered op, as Graph methods: g.add(a, b), g.layerNorm(x, [C]). */
+export type GraphOpMethods = { [K in OpName]: OpMethods[K]['build'] };
