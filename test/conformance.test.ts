@@ -9,7 +9,7 @@ import { definedOps } from '../src/ops/op';
 import type { OpCase, OperandDomain } from '../src/ops/op-method';
 import { OP_METHODS, type OpName } from '../src/ops/registry';
 import { testDevice } from './helpers/device';
-import { rng } from './helpers/numeric';
+import { centralDifferences, rng } from './helpers/numeric';
 
 const FORWARD_TOLERANCE = 1e-5;
 const GRADIENT_TOLERANCE = 1e-4;
@@ -105,16 +105,7 @@ async function checkGradient(name: OpName, c: OpCase<readonly unknown[]>): Promi
   for (let k = 0; k < wrt.length; k++) {
     const x = values.get(wrt[k]!);
     if (!x) throw new Error('no operand');
-    const numeric = new Float64Array(x.length);
-    for (let i = 0; i < x.length; i++) {
-      const saved = x[i]!;
-      x[i] = saved + EPS;
-      const up = lossAt();
-      x[i] = saved - EPS;
-      const down = lossAt();
-      x[i] = saved;
-      numeric[i] = (up - down) / (2 * EPS);
-    }
+    const numeric = centralDifferences(x, lossAt, EPS);
     const error = relativeError(await program.read(grads[k]!), numeric);
     table.push(`${name.padEnd(14)} ${c.label.padEnd(58)} d/d${wrt[k]!.name}  ${error.toExponential(1)} (≤ ${tolerance})`);
     expect(error, `${name}, ${c.label}: gradient of ${wrt[k]!.name} relative to its largest element`).to.be.at.most(tolerance);

@@ -46,44 +46,17 @@ describe('in-place update ops', () => {
     });
   }
 
-  it('adam_update with the step counter advanced on the GPU matches the CPU reference', async () => {
-    const device = await testDevice();
-    const n = 70;
-    const p = new Variable('p', [n], 'f32', { data: randomArray(n, 3) });
-    const m = new Variable('m', [n], 'f32');
-    const v = new Variable('v', [n], 'f32');
-    const step = new Variable('step', [1], 'i32');
-    const hyper = new Variable('hyper', [5], 'f32', { data: Float32Array.of(0.01, 0.9, 0.999, 1e-8, 0.001) });
-    const g = new Graph();
-    const grad = g.input('g', [n]);
-    counterAdd(g.variable(step), 1);
-    adamUpdate(g.variable(p), grad, g.variable(hyper), g.variable(m), g.variable(v), g.variable(step));
-    const program = await Program.compile(device, g);
-    const pRef = Float64Array.from(randomArray(n, 3));
-    const mRef = new Float64Array(n);
-    const vRef = new Float64Array(n);
-    for (let t = 1; t <= 4; t++) {
-      const gradData = randomArray(n, 20 + t);
-      program.run({ g: gradData });
-      for (let i = 0; i < n; i++) {
-        const gi = gradData[i]! + 0.001 * pRef[i]!;
-        mRef[i] = 0.9 * mRef[i]! + 0.1 * gi;
-        vRef[i] = 0.999 * vRef[i]! + 0.001 * gi * gi;
-        pRef[i] = pRef[i]! - (0.01 / (1 - 0.9 ** t)) * (mRef[i]! / (Math.sqrt(vRef[i]!) / Math.sqrt(1 - 0.999 ** t) + 1e-8));
-      }
-    }
-    expect([...(await step.read())]).to.deep.equal([4]);
-    expectClose(await p.read(), pRef, 'parameter after 4 Adam steps', 1e-4, 1e-6);
-  });
-
+  // Adam (L2 decay in the gradient), AdamW (decoupled decay), and AdamW on a parameter that does not decay.
   for (const [decoupled, decay] of [
+    [false, true],
     [true, true],
     [true, false],
   ] as const) {
-    it(`adam_update as AdamW (decoupled decay${decay ? '' : ', this parameter undecayed'}) matches torch.optim.AdamW's formula`, async () => {
+    const what = decoupled ? `AdamW (decoupled decay${decay ? '' : ', this parameter undecayed'})` : 'Adam (L2 decay)';
+    it(`adam_update as ${what} with the step counter advanced on the GPU matches torch.optim's formula`, async () => {
       const device = await testDevice();
       const n = 70;
-      const [lr, wd] = [0.01, 0.1];
+      const [lr, wd] = [0.01, decoupled ? 0.1 : 0.001];
       const p = new Variable('p', [n], 'f32', { data: randomArray(n, 3) });
       const m = new Variable('m', [n], 'f32');
       const v = new Variable('v', [n], 'f32');
@@ -101,14 +74,16 @@ describe('in-place update ops', () => {
         const gradData = randomArray(n, 20 + t);
         program.run({ g: gradData });
         for (let i = 0; i < n; i++) {
-          // torch.optim.AdamW: p *= 1 - lr * wd, then the Adam step on the plain gradient.
-          if (decay) pRef[i] = pRef[i]! * (1 - lr * wd);
-          mRef[i] = 0.9 * mRef[i]! + 0.1 * gradData[i]!;
-          vRef[i] = 0.999 * vRef[i]! + 0.001 * gradData[i]! ** 2;
+          // Adam: g += wd * p. AdamW: p *= 1 - lr * wd, then the step on the plain gradient.
+          const gi = gradData[i]! + (decay && !decoupled ? wd * pRef[i]! : 0);
+          if (decay && decoupled) pRef[i] = pRef[i]! * (1 - lr * wd);
+          mRef[i] = 0.9 * mRef[i]! + 0.1 * gi;
+          vRef[i] = 0.999 * vRef[i]! + 0.001 * gi * gi;
           pRef[i] = pRef[i]! - (lr / (1 - 0.9 ** t)) * (mRef[i]! / (Math.sqrt(vRef[i]!) / Math.sqrt(1 - 0.999 ** t) + 1e-8));
         }
       }
-      expectClose(await p.read(), pRef, 'parameter after 4 AdamW steps', 1e-4, 1e-6);
+      expect([...(await step.read())]).to.deep.equal([4]);
+      expectClose(await p.read(), pRef, `parameter after 4 ${what} steps`, 1e-4, 1e-6);
     });
   }
 

@@ -6,6 +6,7 @@
 import rowCombine from '../../shaders/row_combine.wgsl';
 import forwardSource from '../../shaders/layer_norm.wgsl';
 import gradSource from '../../shaders/layer_norm_grad.wgsl';
+import stats from '../../shaders/layer_norm_stats.wgsl';
 import { fmt, sameShape, ShapeError, sizeOf, type Shape } from '../graph/shape';
 import type { Tensor } from '../graph/tensor';
 import { mul } from './mul';
@@ -15,8 +16,8 @@ import { opMethod, type OpMethod } from './op-method';
 import { reshape } from './reshape';
 import { sum } from './sum';
 
-const forwardCode = `${forwardSource}\n${rowCombine}`;
-const gradCode = `${gradSource}\n${rowCombine}`;
+const forwardCode = `${forwardSource}\n${stats}\n${rowCombine}`;
+const gradCode = `${gradSource}\n${stats}\n${rowCombine}`;
 
 export interface LayerNormAttrs {
   /** The normalized shape: the trailing axes of the input that make one row. */

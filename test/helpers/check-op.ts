@@ -2,7 +2,7 @@
 // by the graph on the GPU) against central finite differences of the CPU reference in float64.
 import { evaluateCpu, Graph, Program, type Shape, type SymbolicTensor as Tensor } from '../../src/node';
 import { testDevice } from './device';
-import { expectClose, randomArray } from './numeric';
+import { centralDifferences, expectClose, randomArray } from './numeric';
 
 export interface InputSpec {
   shape: Shape;
@@ -74,16 +74,7 @@ export async function checkGradient(
   const lossAt = () => evaluateCpu([loss], values).get(loss)!.data[0]!;
   for (let k = 0; k < differentiated.length; k++) {
     const x = values.get(differentiated[k]!.tensor)!;
-    const numeric = new Float64Array(x.length);
-    for (let i = 0; i < x.length; i++) {
-      const saved = x[i]!;
-      x[i] = saved + eps;
-      const up = lossAt();
-      x[i] = saved - eps;
-      const down = lossAt();
-      x[i] = saved;
-      numeric[i] = (up - down) / (2 * eps);
-    }
+    const numeric = centralDifferences(x, lossAt, eps);
     const analytic = await program.read(grads[k]!);
     expectClose(analytic, numeric, `d loss / d ${differentiated[k]!.tensor.name} of ${out.name}`, options.rtol ?? 2e-3, options.atol ?? 2e-3);
   }

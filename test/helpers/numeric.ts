@@ -38,3 +38,21 @@ export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
     expect.fail(`${what}: element ${worst} is ${actual[worst]}, expected ${expected[worst]} (rtol ${rtol}, atol ${atol})`);
   }
 }
+
+/**
+ * The central difference (f(x + eps) - f(x - eps)) / 2 eps of `f` with respect to each element of
+ * `x`, which `f` reads: each element is moved and put back in place.
+ */
+export function centralDifferences(x: Float64Array, f: () => number, eps: number): Float64Array {
+  const numeric = new Float64Array(x.length);
+  for (let i = 0; i < x.length; i++) {
+    const saved = x[i]!;
+    x[i] = saved + eps;
+    const up = f();
+    x[i] = saved - eps;
+    const down = f();
+    x[i] = saved;
+    numeric[i] = (up - down) / (2 * eps);
+  }
+  return numeric;
+}
