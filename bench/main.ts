@@ -11,6 +11,9 @@
 //   softmax  softmax regression on Fashion-MNIST, batch 256 (Kiln only)
 //   eager    the linreg (b) loop and the MNIST CNN step written with lazy tensors (PyTorch style), beside
 //            the compiled trainer's figures (the linreg and train rows) and TensorFlow.js's eager ops
+//   charlm   nanoGPT's shakespeare_char recipe (4x128 GPT, block 64, batch 12): training tokens/s and the
+//            validation loss reached (Kiln only; 20 iterations on a software adapter, 200 on a GPU,
+//            --charlm-iters N for more: 2000 is the whole recipe, whose loss nanoGPT reports as 1.88)
 //   ceiling  the adapter's best matmul rate: matmul at 256, 512 and 1024 square in both libraries, and the
 //            best rate of every matmul measured; prints what share of it a training step reaches
 // Prints the table (Kiln | TF.js | Kiln/TF.js | PyTorch CPU) with notes per row (dispatches and submits per
@@ -22,12 +25,14 @@
 //                    adapter, and TensorFlow.js's CNN training at most 2 of one step: a step takes 20-60 s there)
 //   --quick          --reps 3
 //   --no-tfjs        Kiln only (no TensorFlow.js column); --no-torch: no PyTorch column
+//   --charlm-iters N timed iterations of the charlm workload
 import { openDevice } from '../src/device/node';
 import { parseImagesAndLabels } from '../src/train/data/idx';
 import { CONV_CASES, MATMUL_CASES, type MatmulCase } from './kernel-cases';
 import { relativeDifference } from './host-data';
 import { kilnConv, kilnMatmul, type KernelRun } from './kiln-kernels';
 import { eagerLinreg, eagerMnist } from './kiln-eager';
+import { kilnCharlm } from './kiln-charlm';
 import { kilnLinreg, kilnMnistInference, kilnMnistTraining, kilnSoftmax, MNIST_TRAIN_FLOPS, shippedMnist } from './kiln-workloads';
 import { parseBenchOptions, type Workload } from './options';
 import { bestRate, formatTargets, targetsOf, writeReport, type MatmulRate } from './report';
@@ -190,6 +195,11 @@ if (selected('eager')) {
   done(
     makeRow('eager-mnist', 'MNIST CNN training, lazy tensors, batch 64', 'images/s', mnist, rows.find((r) => r.id === 'mnist-train')?.tfjs ?? 'run with train'),
   );
+}
+
+if (selected('charlm')) {
+  const run = await kilnCharlm(device, options.charlmIters ?? (software ? 20 : 200));
+  done(makeRow('charlm-train', "charlm: nanoGPT's shakespeare_char recipe, training", 'tokens/s', run.tokens, '-', 'not run (no PyTorch GPT reference yet)'));
 }
 
 if (selected('softmax')) done(makeRow('softmax', 'softmax regression training, batch 256', 'images/s', await kilnSoftmax(device, reps), '-', '-'));

@@ -1,6 +1,6 @@
 // Command-line options of `npm run bench` / `node dist/bench.js` (documented at the top of bench/main.ts).
 
-export const WORKLOADS = ['matmul', 'conv', 'train', 'infer', 'linreg', 'softmax', 'eager', 'ceiling'] as const;
+export const WORKLOADS = ['matmul', 'conv', 'train', 'infer', 'linreg', 'softmax', 'eager', 'ceiling', 'charlm'] as const;
 export type Workload = (typeof WORKLOADS)[number];
 
 export interface BenchOptions {
@@ -12,6 +12,8 @@ export interface BenchOptions {
   tfjs: boolean;
   /** Leave out the PyTorch column. */
   torch: boolean;
+  /** Timed iterations of the charlm workload (default: 20 on a software adapter, 200 on a GPU; 2000: the whole recipe). */
+  charlmIters: number | null;
 }
 
 export function parseBenchOptions(argv: readonly string[]): BenchOptions {
@@ -20,6 +22,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
   let reps = 5;
   let tfjs = true;
   let torch = true;
+  let charlmIters: number | null = null;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const value = () => {
@@ -43,7 +46,13 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     } else if (arg === '--quick') reps = 3;
     else if (arg === '--no-tfjs') tfjs = false;
     else if (arg === '--no-torch') torch = false;
-    else throw new Error(`bench: unknown option '${arg}' (options: --adapter NAME, --only ${WORKLOADS.join(',')}, --reps N, --quick, --no-tfjs, --no-torch)`);
+    else if (arg === '--charlm-iters') {
+      charlmIters = Number(value());
+      if (!Number.isInteger(charlmIters) || charlmIters < 10) throw new Error(`bench: --charlm-iters must be an integer of at least 10, got ${argv[i]}`);
+    } else
+      throw new Error(
+        `bench: unknown option '${arg}' (options: --adapter NAME, --only ${WORKLOADS.join(',')}, --reps N, --quick, --no-tfjs, --no-torch, --charlm-iters N)`,
+      );
   }
-  return { adapter, only, reps, tfjs, torch };
+  return { adapter, only, reps, tfjs, torch, charlmIters };
 }

@@ -1,5 +1,5 @@
-// The demo server: the built pages (dist/demos), the shipped MNIST files (/data/mnist/) and Debian's
-// Fashion-MNIST (/data/fashion-mnist/), on 127.0.0.1 only. `npm run demo` builds the pages and runs
+// The demo server: the built pages (dist/demos), the shipped MNIST files (/data/mnist/), Debian's
+// Fashion-MNIST (/data/fashion-mnist/) and the shipped tiny Shakespeare (/data/tinyshakespeare/), on 127.0.0.1 only. `npm run demo` builds the pages and runs
 // it; tests start it on port 0 through startDemoServer().
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -35,6 +35,7 @@ function mounts(root: string, fashionDir: string): [string, string][] {
   return [
     ['/data/mnist/', join(root, 'data', 'mnist')],
     ['/data/fashion-mnist/', fashionDir],
+    ['/data/tinyshakespeare/', join(root, 'data', 'tinyshakespeare')],
     ['/', join(root, 'dist', 'demos')],
   ];
 }

@@ -15,11 +15,8 @@ override RANK: u32 = 1u;
 @group(0) @binding(1) var<storage, read_write> dst: array<u32>;
 @group(0) @binding(2) var<uniform> box: Box;
 
-// dst is the box, src the whole tensor: one invocation per element of the box.
-@compute @workgroup_size(64)
-fn gather(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = gid.x + gid.y * groups.x * 64u;
-  if (i >= N) { return; }
+// The flat offset in the whole tensor of element i of the box.
+fn offset_in_whole(i: u32) -> u32 {
   var rem = i;
   var off = 0u;
   var stride = 1u;
@@ -29,7 +26,15 @@ fn gather(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
     rem = rem / dim;
     stride *= box.big[d / 4][d % 4];
   }
-  dst[i] = src[off];
+  return off;
+}
+
+// dst is the box, src the whole tensor: one invocation per element of the box.
+@compute @workgroup_size(64)
+fn gather(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let i = gid.x + gid.y * groups.x * 64u;
+  if (i >= N) { return; }
+  dst[i] = src[offset_in_whole(i)];
 }
 
 // dst is the whole tensor, src the box: the box's values where it lies, zero elsewhere.
@@ -52,4 +57,13 @@ fn scatter(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
     stride *= size;
   }
   if (inside) { dst[i] = src[off]; } else { dst[i] = 0u; }
+}
+
+// dst is the whole tensor, src one box of it: the box's values written where it lies and nothing
+// else, so several dispatches (concat's inputs) fill disjoint boxes of one output.
+@compute @workgroup_size(64)
+fn place(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let i = gid.x + gid.y * groups.x * 64u;
+  if (i >= N) { return; }
+  dst[offset_in_whole(i)] = src[i];
 }

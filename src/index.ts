@@ -52,7 +52,9 @@ export {
   type LmFitOptions,
   type LmFitResult,
   type LmSplit,
+  LmTrainingStopped,
 } from './train/lm-trainer';
+export { LM_TRAINING_FORMAT, type LmTrainingMeta } from './train/lm-training-state';
 export { clipGradNorm, type ClippedGradients } from './train/grad-clip';
 export { learningRateAt, type LrSchedule } from './ops/lr-schedule';
 export { manualSeed, RandomStream } from './random/philox';

@@ -102,7 +102,8 @@ describe('demo pages: softmax regression and the MNIST CNN in Chrome', function 
   });
 
   it('a training run interrupted by a reload resumes from its last checkpoint (IndexedDB) and ends as the uninterrupted run', async () => {
-    const url = 'mnist.html?net=narrow&epochs=2&limit=640&testLimit=200&batch=32&autostart=1&tuning=off';
+    // 20 steps of 16 per epoch: a checkpoint every 10 steps, so one lands in the middle of an epoch.
+    const url = 'mnist.html?net=narrow&epochs=2&limit=320&testLimit=100&batch=16&autostart=1&tuning=off';
     const straight = await browser().open(`${url}&resume=0`);
     await browser().waitForPhase(straight, ['done'], 400_000);
     const expected = (await demoState<MnistState>(straight)).epochs!.map((e) => [e.epoch, e.loss, e.testCorrect]);

@@ -59,13 +59,13 @@ describe('language-model training', () => {
     }
   });
 
-  it('a tiny GPT learns a repeating text in one submit per report, the same losses for the same seed', async () => {
+  it('a tiny GPT learns a repeating text in one submit per report; the same seed, stopped, saved and resumed in a new trainer, gives the same losses', async () => {
     const device = await testDevice();
     const text = 'to be or not to be, that is the question. '.repeat(30);
     const vocab = [...new Set(text)].sort();
     const ids = Int32Array.from(text, (ch) => vocab.indexOf(ch));
     const split = Math.floor(ids.length * 0.9);
-    const run = async () => {
+    const make = () => {
       kiln.manualSeed(3);
       const model = kiln.nn.gpt({ vocabSize: vocab.length, blockSize: 16, nLayer: 1, nHead: 2, nEmbd: 16 });
       const trainer = new kiln.LanguageModelTrainer(
@@ -82,19 +82,36 @@ describe('language-model training', () => {
         },
         { train: ids.subarray(0, split), val: ids.subarray(split) },
       );
-      const losses: number[] = [];
-      const before = device.stats.buffersCreated;
-      const result = await trainer.fit(60, { reportEvery: 20, evalIters: 4, onProgress: (p) => losses.push(p.loss) });
-      return { losses, result, buffers: device.stats.buffersCreated - before };
+      return { model, trainer };
     };
-    const first = await run();
+    const options = (losses: number[]) => ({ reportEvery: 20, evalEvery: 20, evalIters: 4, onProgress: (p: { loss: number }) => losses.push(p.loss) });
+    const straight = make();
+    const losses: number[] = [];
+    const result = await straight.trainer.fit(60, options(losses));
     const uniform = Math.log(vocab.length);
     console.log(
-      `      train losses per 20 iterations: ${first.losses.map((l) => l.toFixed(3)).join(', ')}; val ${first.result.final.val.toFixed(3)} (uniform ${uniform.toFixed(3)})`,
+      `      train losses per 20 iterations: ${losses.map((l) => l.toFixed(3)).join(', ')}; val ${result.final.val.toFixed(3)} (uniform ${uniform.toFixed(3)})`,
     );
-    expect(first.result.final.val).to.be.below(0.5 * uniform);
-    const second = await run();
-    expect(second.losses).to.deep.equal(first.losses);
-    expect(second.result.final.val).to.equal(first.result.final.val);
+    expect(result.final.val).to.be.below(0.5 * uniform);
+    const weights = await straight.model.transformer.wte.weight.read();
+
+    // The same seed, stopped after 20 iterations (shouldStop), its state saved and loaded into a new trainer.
+    const first = make();
+    const resumedLosses: number[] = [];
+    let state: kiln.TrainingState | null = null;
+    const stopped = await first.trainer
+      .fit(60, { ...options(resumedLosses), shouldStop: () => true, onCheckpoint: async () => void (state = await first.trainer.saveState({ run: 'a' })) })
+      .catch((e: unknown) => e);
+    expect(stopped).to.be.instanceOf(kiln.LmTrainingStopped);
+    expect((stopped as kiln.LmTrainingStopped).iteration).to.equal(20);
+    const second = make();
+    expect(() => second.trainer.loadState(state!, { run: 'b' }, 'saved')).to.throw(
+      'saved: its settings differ from this run\'s: run: the checkpoint has "a", this run "b"',
+    );
+    expect(second.trainer.loadState(state!, { run: 'a' }, 'saved')).to.deep.equal({ iteration: 20 });
+    const rest = await second.trainer.fit(40, options(resumedLosses));
+    expect(resumedLosses).to.deep.equal(losses);
+    expect(rest.final.val).to.equal(result.final.val);
+    expect([...(await second.model.transformer.wte.weight.read())]).to.deep.equal([...weights]);
   });
 });

@@ -1,9 +1,10 @@
 // `kiln train mnist --checkpoint-dir DIR` and `--resume DIR`: a run killed with SIGKILL at random
 // moments always resumes from the last complete checkpoint and ends exactly as the uninterrupted
-// run; Ctrl-C writes a checkpoint and exits 130; a resume with other settings is refused.
+// run; Ctrl-C writes a checkpoint and exits 130; a resume with other settings is refused. The same
+// for `kiln train charlm`, whose resumed run prints the uninterrupted run's loss estimates.
 import { expect } from 'chai';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RandomStream } from '../src/node';
@@ -127,5 +128,61 @@ describe('kiln train mnist: checkpoints and resume', function () {
     const file = spawnSync(process.execPath, ['dist/cli.js', ...RUN, '--checkpoint-dir', '/dev/null'], { env, encoding: 'utf8' });
     expect(file.status).to.equal(2);
     expect(file.stderr).to.match(/--checkpoint-dir \/dev\/null: exists and is not a folder/);
+  });
+});
+
+describe('kiln train charlm: checkpoints and resume', function () {
+  this.timeout(900_000);
+  const dir = mkdtempSync(join(tmpdir(), 'kiln-charlm-resume-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const text = join(dir, 'text.txt');
+  writeFileSync(text, 'first citizen: before we proceed any further, hear me speak.\n'.repeat(40));
+  const SMALL = ['train', 'charlm', '--data', text, '--iters', '40', '--eval-every', '10', '--eval-iters', '2', '--report-every', '5'];
+  const SHAPE = [
+    '--layers',
+    '1',
+    '--heads',
+    '2',
+    '--embd',
+    '16',
+    '--block',
+    '16',
+    '--batch-size',
+    '4',
+    '--lr',
+    '0.01',
+    '--warmup',
+    '0',
+    '--sample-tokens',
+    '0',
+  ];
+  const estimates = (out: string) => out.split('\n').filter((l) => /^iter \d+: estimated/.test(l));
+
+  it("Ctrl-C writes a checkpoint and exits 130; --resume prints the uninterrupted run's estimates; other settings are refused", async () => {
+    const straight = spawnSync(process.execPath, ['dist/cli.js', ...SMALL, ...SHAPE, '--deterministic'], { env, encoding: 'utf8', timeout: 600_000 });
+    expect(straight.status, straight.stderr).to.equal(0);
+    const expected = estimates(straight.stdout);
+    expect(expected).to.have.length(4);
+
+    const checkpoints = join(dir, 'run');
+    const run = start([...SMALL, ...SHAPE, '--deterministic', '--checkpoint-dir', checkpoints]);
+    await waitFor(() => latest(checkpoints) !== null, 'the first checkpoint');
+    run.child.kill('SIGINT');
+    expect(await run.exit, run.output().err).to.equal(130);
+    const first = run.output().out;
+    expect(first).to.match(/stopped after iteration \d+; checkpoint in .*\(continue with --resume /);
+    const refused = spawnSync(process.execPath, ['dist/cli.js', 'train', 'charlm', '--resume', checkpoints, '--embd', '32'], { env, encoding: 'utf8' });
+    expect(refused.status).to.equal(1);
+    expect(refused.stderr).to.match(/--embd 32 differs from the checkpoint's 16 \(.*iter-\d+-[0-9a-f]{8}\); leave it out/);
+    const resumed = spawnSync(process.execPath, ['dist/cli.js', 'train', 'charlm', '--resume', checkpoints, '--deterministic', '--sample-tokens', '0'], {
+      env,
+      encoding: 'utf8',
+      timeout: 600_000,
+    });
+    expect(resumed.status, resumed.stderr).to.equal(0);
+    expect(resumed.stdout).to.match(/resuming from .*: \d+ iteration\(s\) done/);
+    const done = [...estimates(first), ...estimates(resumed.stdout)];
+    // Each estimate appears once in one of the two runs, with the uninterrupted run's figures.
+    expect([...new Set(done)]).to.deep.equal(expected);
   });
 });

@@ -1,6 +1,7 @@
-// A folder of training checkpoints, for `kiln train mnist --checkpoint-dir DIR` and `--resume DIR`:
+// A folder of training checkpoints, for `kiln train mnist|charlm --checkpoint-dir DIR` and `--resume DIR`:
 //   DIR/epoch-1-step-200/model.safetensors     the weights (PyTorch names, load_state_dict(strict=True))
-//   DIR/epoch-1-step-200/training.safetensors  the rest of the training state (src/train/training-state.ts)
+//   DIR/epoch-1-step-200/training.safetensors  the rest of the training state (src/train/training-state.ts;
+//                                              src/train/lm-training-state.ts in a language model's iter-N folders)
 //   DIR/latest                                 the name of the newest complete checkpoint folder
 // A checkpoint is written into a temporary folder, flushed, renamed into place, and only then named
 // in `latest` (written atomically); older folders are removed after that. A process killed at any
@@ -12,7 +13,7 @@ import type { TrainingState } from '../train/training-state';
 import { readBytes, writeFileAtomic } from './files';
 
 const LATEST = 'latest';
-const FOLDER = /^epoch-\d+-step-\d+(-[0-9a-f]{8})?$/;
+const FOLDER = /^(epoch-\d+-step-\d+|iter-\d+)(-[0-9a-f]{8})?$/;
 
 async function writeFlushed(path: string, bytes: Uint8Array): Promise<void> {
   const file = await open(path, 'wx');
@@ -25,14 +26,15 @@ async function writeFlushed(path: string, bytes: Uint8Array): Promise<void> {
 }
 
 /** Writes a checkpoint into `dir` (created if missing) and makes it the latest; returns its folder. */
-export async function saveTrainingCheckpoint(dir: string, state: TrainingState, at: { epoch: number; step: number }): Promise<string> {
+export async function saveTrainingCheckpoint(dir: string, state: TrainingState, at: { epoch: number; step: number } | { iteration: number }): Promise<string> {
   await mkdir(dir, { recursive: true });
   const temp = join(dir, `.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
   await mkdir(temp);
   try {
     await writeFlushed(join(temp, 'model.safetensors'), state.model);
     await writeFlushed(join(temp, 'training.safetensors'), state.training);
-    const name = `epoch-${at.epoch}-step-${at.step}-${randomBytes(4).toString('hex')}`;
+    const where = 'iteration' in at ? `iter-${at.iteration}` : `epoch-${at.epoch}-step-${at.step}`;
+    const name = `${where}-${randomBytes(4).toString('hex')}`;
     await rename(temp, join(dir, name));
     await writeFileAtomic(join(dir, LATEST), new TextEncoder().encode(`${name}\n`));
     // Only now is the older checkpoint unneeded; leftovers of killed writers go too.

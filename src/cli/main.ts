@@ -116,6 +116,13 @@ const commands: Record<string, Command> = {
       'report-every': { ...COUNT, default: 50, help: 'iterations per progress line (one submit each)' },
       'sample-tokens': { type: 'number', integer: true, min: 0, default: 300, help: 'characters of text generated at the end' },
       save: { type: 'string', output: true, help: 'write the model (safetensors, nanoGPT names, vocabulary in the metadata) at each estimate' },
+      'checkpoint-dir': {
+        type: 'string',
+        outputFolder: true,
+        help: 'write a training checkpoint into DIR at each estimate (and on Ctrl-C); --resume DIR continues from it',
+      },
+      'checkpoint-every': { ...COUNT, help: 'write a checkpoint every N iterations instead' },
+      resume: { type: 'string', help: 'continue the run whose checkpoints are in DIR (its settings unless given)' },
       data: { type: 'string', help: 'a UTF-8 text file (default: the shipped tiny Shakespeare)' },
       deterministic: { type: 'boolean', default: false, help: 'default kernel forms, untuned: the same seed gives the same losses' },
     },

@@ -17,6 +17,11 @@ export interface AttentionOptions {
   causal?: boolean;
   /** The scores' factor; 1 / sqrt(D) by default. */
   scale?: number;
+  /**
+   * Applied to the softmax weights before they weigh the values: dropout on the attention weights
+   * (a Dropout layer's forward, with its own mask counter), as torch's dropout_p.
+   */
+  weightDropout?: (weights: Tensor) => Tensor;
 }
 
 /** Large enough that exp(score + MASKED) is 0 in f32, small enough to stay finite. */
@@ -37,7 +42,8 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, optio
     const mask = Float32Array.from({ length: t * s }, (_, i) => (i % s <= Math.floor(i / s) ? 0 : MASKED));
     scores = add(scores, q.graph.constant(mask, [t, s], 'causal_mask'));
   }
-  return batchMatmul(softmax(scores, -1), v);
+  const weights = softmax(scores, -1);
+  return batchMatmul(options.weightDropout ? options.weightDropout(weights) : weights, v);
 }
 
 export const scaledDotProductAttentionMethod: OpMethod<typeof scaledDotProductAttention, 'derived-functional'> = opMethod(scaledDotProductAttention, {

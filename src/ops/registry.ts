@@ -5,11 +5,15 @@
 import { accuracyMethod } from './accuracy';
 import { addMethod } from './add';
 import { argmaxMethod } from './argmax';
+import { adaptiveAvgPool2dMethod, avgPool2dMethod } from './avg-pool2d';
 import { scaledDotProductAttentionMethod } from './attention';
 import { batchGatherMethod } from './batch-gather';
+import { batchNormMethod, batchNormStatsMethod } from './batch-norm';
 import { batchMatmulMethod } from './batch-matmul';
 import { broadcastToMethod } from './broadcast-to';
 import { castMethod } from './cast';
+import { geMethod, gtMethod, leMethod, ltMethod, neMethod } from './compare';
+import { concatMethod } from './concat';
 import { conv2dMethod } from './conv2d';
 import { crossEntropyMethod } from './cross-entropy';
 import { detachMethod } from './detach';
@@ -42,16 +46,22 @@ import { subMethod } from './sub';
 import { sumMethod } from './sum';
 import { tanhMethod } from './tanh';
 import { textWindowsMethod } from './text-windows';
+import { maskedFillMethod, whereMethod } from './where';
 
 /** Every public op: its builder (a Graph method), its test domain and how eager code reaches it. */
 export const OP_METHODS = {
   accuracy: accuracyMethod,
+  adaptiveAvgPool2d: adaptiveAvgPool2dMethod,
   add: addMethod,
   argmax: argmaxMethod,
+  avgPool2d: avgPool2dMethod,
   batchGather: batchGatherMethod,
   batchMatmul: batchMatmulMethod,
+  batchNorm: batchNormMethod,
+  batchNormStats: batchNormStatsMethod,
   broadcastTo: broadcastToMethod,
   cast: castMethod,
+  concat: concatMethod,
   conv2d: conv2dMethod,
   crossEntropy: crossEntropyMethod,
   detach: detachMethod,
@@ -61,9 +71,14 @@ export const OP_METHODS = {
   equal: equalMethod,
   exp: expMethod,
   flatten: flattenMethod,
+  ge: geMethod,
   gelu: geluMethod,
+  gt: gtMethod,
   layerNorm: layerNormMethod,
+  le: leMethod,
+  lt: ltMethod,
   log: logMethod,
+  maskedFill: maskedFillMethod,
   logSoftmax: logSoftmaxMethod,
   matmul: matmulMethod,
   max: maxMethod,
@@ -71,6 +86,7 @@ export const OP_METHODS = {
   mean: meanMethod,
   mseLoss: mseLossMethod,
   mul: mulMethod,
+  ne: neMethod,
   neg: negMethod,
   nllLoss: nllLossMethod,
   permute: permuteMethod,
@@ -87,6 +103,7 @@ export const OP_METHODS = {
   sum: sumMethod,
   tanh: tanhMethod,
   textWindows: textWindowsMethod,
+  where: whereMethod,
 };
 
 export type OpMethods = typeof OP_METHODS;

@@ -1,6 +1,6 @@
 // slice: a box of a tensor (a start and a size on each axis, step 1), as x[a:b, c:d] in PyTorch
 // (materialised, as .contiguous() would), and its gradient, slice_grad: the box's gradient written
-// into zeros of the whole shape. Both kernels are in shaders/slice.wgsl.
+// into zeros of the whole shape. Both kernels are in shaders/slice.wgsl, with concat's (src/ops/concat.ts).
 import source from '../../shaders/slice.wgsl';
 import { fmt, ShapeError, sizeOf, stridesOf, type DType, type Shape } from '../graph/shape';
 import type { Tensor } from '../graph/tensor';
@@ -36,7 +36,7 @@ function checkBox(op: string, whole: Shape, { starts, sizes }: SliceAttrs, dtype
   });
 }
 
-function boxUniform(small: Shape, big: Shape, starts: readonly number[]): Uint32Array {
+export function boxUniform(small: Shape, big: Shape, starts: readonly number[]): Uint32Array {
   const box = new Uint32Array(24).fill(1);
   small.forEach((d, i) => (box[i] = d));
   big.forEach((d, i) => (box[8 + i] = d));
@@ -44,18 +44,19 @@ function boxUniform(small: Shape, big: Shape, starts: readonly number[]): Uint32
   return box;
 }
 
-function call(entryPoint: 'gather' | 'scatter', n: number, rank: number, box: Uint32Array): KernelCall {
+/** One dispatch of shaders/slice.wgsl over n elements, reading the node's input `input`. */
+export function boxCall(entryPoint: 'gather' | 'scatter' | 'place', n: number, rank: number, box: Uint32Array, input = 0): KernelCall {
   return {
     code: source,
     entryPoint,
     constants: { N: n, RANK: Math.max(1, rank) },
-    bindings: [{ input: 0 }, { output: true }, { uniform: box }],
+    bindings: [{ input }, { output: true }, { uniform: box }],
     workgroups: dispatch1d(n),
   };
 }
 
 /** Visits every index of the box, with the flat offsets in the box and in the whole tensor. */
-function forEachInBox(big: Shape, { starts, sizes }: SliceAttrs, visit: (inBox: number, inWhole: number) => void): void {
+export function forEachInBox(big: Shape, { starts, sizes }: SliceAttrs, visit: (inBox: number, inWhole: number) => void): void {
   const strides = stridesOf(big);
   const n = sizeOf(sizes);
   const index = new Array<number>(sizes.length).fill(0);
@@ -77,7 +78,7 @@ export const sliceOp: OpDef<SliceAttrs> = defineOp<SliceAttrs>({
     checkBox('slice', x!.shape, attrs, x!.dtype);
     return { shape: attrs.sizes, dtype: x!.dtype };
   },
-  lower: (node, { starts }) => [call('gather', node.size, node.shape.length, boxUniform(node.shape, node.inputs[0]!.shape, starts))],
+  lower: (node, { starts }) => [boxCall('gather', node.size, node.shape.length, boxUniform(node.shape, node.inputs[0]!.shape, starts))],
   grad: ({ inputs: [x], attrs, dy }) => [x!.dtype === 'f32' ? dy.graph.apply(sliceGradOp, [dy], { ...attrs, shape: x!.shape }) : null],
   cpu([x], attrs, out): CpuTensor {
     const data = new Float64Array(sizeOf(out.shape));
@@ -94,7 +95,7 @@ export const sliceGradOp: OpDef<SliceGradAttrs> = defineOp<SliceGradAttrs>({
     if (fmt(dy!.shape) !== fmt(attrs.sizes)) throw new ShapeError(`slice_grad: the gradient has shape ${fmt(dy!.shape)}, the box ${fmt(attrs.sizes)}`);
     return { shape: attrs.shape, dtype: dy!.dtype };
   },
-  lower: (node, { starts, sizes }) => [call('scatter', node.size, node.shape.length, boxUniform(sizes, node.shape, starts))],
+  lower: (node, { starts, sizes }) => [boxCall('scatter', node.size, node.shape.length, boxUniform(sizes, node.shape, starts))],
   grad: ({ attrs: { starts, sizes }, dy }) => [dy.graph.apply(sliceOp, [dy], { starts, sizes })],
   cpu([dy], attrs, out): CpuTensor {
     const data = new Float64Array(sizeOf(out.shape));

@@ -25,6 +25,15 @@ export function maxPool2d(x: Tensor, kernel: Size2, stride?: Size2, padding: Siz
   return record('maxPool2d', [x], ([a]) => a!.graph.maxPool2d(a!, kernel, stride, padding));
 }
 
+/** The tensors joined along `dim`, as torch.cat (functional.concat under its registry name). */
+export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
+  if (tensors.length === 0) throw new RangeError('cat: expected at least one tensor');
+  return record('concat', tensors, (nodes) => nodes[0]!.graph.concat(nodes, dim));
+}
+
+/** Consecutive pieces of `x` along `dim`, as torch.split. */
+export const split = (x: Tensor, sizes: number | readonly number[], dim = 0): Tensor[] => x.split(sizes, dim);
+
 export const relu = (x: Tensor): Tensor => x.relu();
 export const sigmoid = (x: Tensor): Tensor => x.sigmoid();
 export const tanh = (x: Tensor): Tensor => x.tanh();

@@ -11,6 +11,7 @@ import { cast } from '../ops/cast';
 import { detach as detachNode } from '../ops/detach';
 import type { Axes } from '../ops/reduce';
 import { slice } from '../ops/slice';
+import { splitSizes } from '../ops/split';
 import { backward } from './autograd';
 import { Engine, SMALL_ELEMENTS, type ClosedTrace, type TensorState } from './engine';
 import { formatTensor } from './format';
@@ -300,6 +301,17 @@ export class Tensor {
     const [from, to] = [clamp(start), clamp(end ?? size)];
     if (to <= from) throw new RangeError(`slice: ${start}:${end ?? ''} of dimension ${dim} (size ${size}) is empty`);
     return this.narrow(dim, from, to - from);
+  }
+  /** Consecutive pieces along `dim`: of `sizes` elements each, or of the listed sizes, as torch.split. */
+  split(sizes: number | readonly number[], dim = 0): Tensor[] {
+    const d = normalizeAxis('split', dim, this.ndim);
+    let at = 0;
+    return splitSizes(this.shape[d]!, sizes, d).map((n) => this.narrow(d, (at += n) - n, n));
+  }
+  /** `chunks` pieces along `dim`, the last smaller when it does not divide, as torch.chunk. */
+  chunk(chunks: number, dim = 0): Tensor[] {
+    if (!Number.isInteger(chunks) || chunks < 1) throw new RangeError(`chunk: the number of chunks must be a positive integer, got ${chunks}`);
+    return this.split(Math.ceil(this.shape[normalizeAxis('chunk', dim, this.ndim)]! / chunks), dim);
   }
   /** The slice at `index` of `dim`, that dimension removed, as torch.select: `x.select(0, i)` is row i, `x.select(1, j)` column j. */
   select(dim: number, index: number): Tensor {

@@ -7,7 +7,7 @@
 // Platform-neutral on purpose (bytes in, bytes out): Node writes them to disk in src/cli/, a browser
 // can download or fetch them.
 import { fmt, sizeOf, type DType, type Shape } from '../graph/shape';
-import { checkHostData, type HostArray } from '../graph/variable';
+import { checkHostData, type HostArray, type Variable } from '../graph/variable';
 import type { Module } from './nn/module';
 
 /** A malformed checkpoint file, or one that does not fit the model; the message names file and tensor. */
@@ -200,10 +200,13 @@ export function decodeSafetensors(file: FileBytes, source: string): DecodedSafet
   return { tensors, metadata };
 }
 
-/** The module's parameters under their PyTorch names (`fc1.weight`), read back from the GPU where they live. */
+/** What a module's checkpoint holds, as torch's state_dict(): its parameters, then its buffers. */
+const stateOf = (module: Module): [string, Variable][] => [...module.namedParameters(), ...module.namedBuffers()];
+
+/** The module's parameters and buffers under their PyTorch names (`fc1.weight`, `bn1.running_mean`), read back from the GPU where they live. */
 export async function saveCheckpoint(module: Module): Promise<Uint8Array> {
   const tensors: NamedTensor[] = [];
-  for (const [name, v] of module.namedParameters()) tensors.push({ name, dtype: v.dtype, shape: v.shape, data: await v.read() });
+  for (const [name, v] of stateOf(module)) tensors.push({ name, dtype: v.dtype, shape: v.shape, data: await v.read() });
   return encodeSafetensors(tensors);
 }
 
@@ -212,7 +215,7 @@ function nameList(names: string[]): string {
 }
 
 /**
- * Loads a checkpoint into the module's parameters: all or nothing. Every check (names, shapes,
+ * Loads a checkpoint into the module's parameters and buffers: all or nothing. Every check (names, shapes,
  * dtypes, finite values) runs before the first assignment, so a bad file leaves the model unchanged.
  */
 export function loadCheckpoint(module: Module, bytes: FileBytes, source: string): void {
@@ -220,12 +223,13 @@ export function loadCheckpoint(module: Module, bytes: FileBytes, source: string)
     throw new CheckpointError(`checkpoint ${source}: ${message}`);
   };
   const stored = new Map(decodeSafetensors(bytes, source).tensors.map((t) => [t.name, t]));
-  const params = module.namedParameters();
+  const params = stateOf(module);
   const wanted = new Set(params.map(([name]) => name));
   const missing = params.map(([name]) => name).filter((name) => !stored.has(name));
   if (missing.length) fail(`missing ${missing.length === 1 ? 'tensor' : 'tensors'} ${nameList(missing)}`);
   const unexpected = [...stored.keys()].filter((name) => !wanted.has(name));
-  if (unexpected.length) fail(`unexpected ${unexpected.length === 1 ? 'tensor' : 'tensors'} ${nameList(unexpected)} (the model has no such parameter)`);
+  if (unexpected.length)
+    fail(`unexpected ${unexpected.length === 1 ? 'tensor' : 'tensors'} ${nameList(unexpected)} (the model has no such parameter or buffer)`);
 
   const plan = params.map(([name, variable]) => {
     const t = stored.get(name)!;

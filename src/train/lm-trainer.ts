@@ -17,9 +17,13 @@ import { crossEntropy } from '../ops/cross-entropy';
 import type { LrSchedule } from '../ops/lr-schedule';
 import { textWindows } from '../ops/text-windows';
 import { RandomStream, STREAM } from '../random/philox';
+import { CheckpointError, loadCheckpoint, saveCheckpoint, type NamedTensor } from './checkpoint';
 import { clipGradNorm } from './grad-clip';
+import { decodeLmTrainingFile, encodeLmTrainingFile, LM_TRAINING_FORMAT } from './lm-training-state';
+import { dropoutCounters } from './nn/dropout';
 import type { Module } from './nn/module';
 import type { Optimizer } from './optim/optimizer';
+import { settingsMismatch, type RunSettings, type TrainingState } from './training-state';
 
 export interface LmTrainerConfig {
   /** i32 [B, T] token ids to [B, T, vocab] logits (nn.gpt). */
@@ -65,6 +69,20 @@ export interface LmFitOptions {
   /** Batches each estimate averages (nanoGPT's eval_iters). */
   evalIters?: number;
   onEval?: (e: LmEvaluation) => void | Promise<void>;
+  /** Iterations between calls of onCheckpoint (0 or absent: only when shouldStop() stops the run). */
+  checkpointEvery?: number;
+  /** Called at group boundaries (every checkpointEvery iterations, and on a stop): save saveState() there. */
+  onCheckpoint?: (iteration: number) => void | Promise<void>;
+  /** Asked after each group of iterations: true ends fit() after onCheckpoint, with LmTrainingStopped. */
+  shouldStop?: () => boolean;
+}
+
+/** fit() ended because shouldStop() asked, after its checkpoint. */
+export class LmTrainingStopped extends Error {
+  override name = 'LmTrainingStopped';
+  constructor(readonly iteration: number) {
+    super(`training stopped after iteration ${iteration}`);
+  }
 }
 
 export interface LmFitResult {
@@ -93,6 +111,8 @@ export class LanguageModelTrainer {
   private trainProgram: Promise<Program> | null = null;
   private readonly evalPrograms = new Map<LmSplit, Promise<Program>>();
   private done = 0;
+  /** Kernel forms a loaded checkpoint ran: programs compiled after loadState() run them where offered. */
+  private pinned = new Map<string, string>();
 
   constructor(
     private readonly device: Device,
@@ -118,7 +138,89 @@ export class LanguageModelTrainer {
   }
 
   private compile(graph: Graph, label: string): Promise<Program> {
-    return Program.compile(this.device, graph, { label, ...(this.config.deterministic ? { tuning: false } : {}) });
+    return Program.compile(this.device, graph, { label, pinned: this.pinned, ...(this.config.deterministic ? { tuning: false } : {}) });
+  }
+
+  /** The variables of training.safetensors, by name: the optimizer's state, the dropout counters and the trainer's own. */
+  private stateVariables(): [string, Variable][] {
+    const { model, optimizer } = this.config;
+    return [
+      ...optimizer.namedState(model.namedParameters()).map(([name, v]): [string, Variable] => [`optimizer.${name}`, v]),
+      ...dropoutCounters(model),
+      ['lm.iteration', this.iteration],
+      ['lm.eval_step', this.evalStep],
+      ['lm.sums', this.sums],
+    ];
+  }
+
+  /**
+   * Everything the next iteration depends on, as the two files of a training checkpoint
+   * (src/train/lm-training-state.ts): a run resumed from it with loadState() gives the same losses
+   * and weights as one that never stopped.
+   */
+  async saveState(settings: RunSettings = {}): Promise<TrainingState> {
+    const tensors: NamedTensor[] = [];
+    for (const [name, v] of this.stateVariables()) tensors.push({ name, dtype: v.dtype, shape: v.shape, data: await v.read() });
+    const forms = new Map(this.pinned);
+    for (const program of [this.trainProgram, ...this.evalPrograms.values()])
+      if (program) for (const [key, form] of (await program).kernelForms) forms.set(key, form);
+    const training = encodeLmTrainingFile(tensors, {
+      format: LM_TRAINING_FORMAT,
+      iteration: this.done,
+      batchSize: this.config.batchSize,
+      blockSize: this.config.blockSize,
+      tokens: { train: this.tokens.train.size, val: this.tokens.val.size },
+      optimizer: this.config.optimizer.description,
+      settings,
+      kernels: Object.fromEntries(forms),
+    });
+    return { model: await saveCheckpoint(this.config.model), training };
+  }
+
+  /**
+   * Restores a state saved by saveState(), all or nothing: another model, optimizer, batch, block,
+   * text or settings is an error that names the difference, and nothing is changed. Returns the
+   * iterations it had done; fit() continues from there.
+   */
+  loadState(state: TrainingState, settings: RunSettings = {}, source = 'checkpoint'): { iteration: number } {
+    const fail = (message: string): never => {
+      throw new CheckpointError(`${source}: ${message}`);
+    };
+    if (this.trainProgram || this.evalPrograms.size > 0) fail('load a training state before the first fit() or estimate');
+    const { tensors, meta } = decodeLmTrainingFile(state.training, `${source}/training.safetensors`);
+    const optimizer = this.config.optimizer.description;
+    if (meta.optimizer.kind !== optimizer.kind) fail(`it was made with the ${meta.optimizer.kind} optimizer, this run uses ${optimizer.kind}`);
+    if (meta.optimizer.hyper.join() !== optimizer.hyper.join())
+      fail(`its ${optimizer.kind} hyperparameters are [${meta.optimizer.hyper.join(', ')}], this run's [${optimizer.hyper.join(', ')}]`);
+    if (meta.batchSize !== this.config.batchSize) fail(`it was made with batch size ${meta.batchSize}, this run uses ${this.config.batchSize}`);
+    if (meta.blockSize !== this.config.blockSize) fail(`it was made with block size ${meta.blockSize}, this run uses ${this.config.blockSize}`);
+    if (meta.tokens.train !== this.tokens.train.size || meta.tokens.val !== this.tokens.val.size)
+      fail(
+        `it was trained on ${meta.tokens.train} + ${meta.tokens.val} tokens, this run has ${this.tokens.train.size} + ${this.tokens.val.size} (another text?)`,
+      );
+    const mismatch = settingsMismatch(meta.settings, settings);
+    if (mismatch.length) fail(`its settings differ from this run's: ${mismatch.join('; ')}`);
+    const expected = new Map(this.stateVariables());
+    const missing = [...expected.keys()].filter((n) => !tensors.has(n));
+    if (missing.length) fail(`missing ${missing.join(', ')} (a checkpoint of another model or optimizer?)`);
+    const unexpected = [...tensors.keys()].filter((n) => !expected.has(n));
+    if (unexpected.length) fail(`unexpected ${unexpected.join(', ')} (a checkpoint of another model or optimizer?)`);
+    for (const [name, v] of expected) {
+      const t = tensors.get(name)!;
+      if (t.dtype !== v.dtype || t.shape.join() !== v.shape.join())
+        fail(`${name} is ${t.dtype}[${t.shape.join(',')}], this run's is ${v.dtype}[${v.shape.join(',')}]`);
+    }
+    const iteration = tensors.get('lm.iteration')!.data[0];
+    if (iteration !== meta.iteration) fail(`lm.iteration holds ${iteration}, the metadata says ${meta.iteration} iterations`);
+    // The weights first: loadCheckpoint checks them all before it assigns any.
+    loadCheckpoint(this.config.model, state.model, `${source}/model.safetensors`);
+    for (const [name, v] of expected) v.assign(tensors.get(name)!.data);
+    const sums = tensors.get('lm.sums')!.data;
+    this.seen[0] = sums[0]!;
+    this.seen[1] = sums[1]!;
+    this.done = meta.iteration;
+    this.pinned = new Map(Object.entries(meta.kernels));
+    return { iteration: meta.iteration };
   }
 
   private lossOn(g: Graph, split: LmSplit, counter: Tensor, key: [number, number], training: boolean): Tensor {
@@ -181,6 +283,7 @@ export class LanguageModelTrainer {
     const reportEvery = Math.max(1, options.reportEvery ?? Math.ceil(iterations / 20));
     const evalEvery = options.evalEvery ?? 0;
     const evalIters = options.evalIters ?? 20;
+    const checkpointEvery = options.checkpointEvery ?? 0;
     const tokensPerStep = this.config.batchSize * this.config.blockSize;
     let trainSeconds = 0;
     let last: LmEvaluation | null = null;
@@ -191,8 +294,8 @@ export class LanguageModelTrainer {
       return e;
     };
     while (this.done < total) {
-      const untilEval = evalEvery > 0 ? evalEvery - (this.done % evalEvery) : Infinity;
-      const steps = Math.min(reportEvery - (this.done % reportEvery), total - this.done, untilEval);
+      const until = (every: number) => (every > 0 ? every - (this.done % every) : Infinity);
+      const steps = Math.min(until(reportEvery), total - this.done, until(evalEvery), until(checkpointEvery));
       const started = performance.now();
       const [running] = await program.runAndRead(this.sums, {}, { steps });
       const lossSum = running! - this.seen[0]!;
@@ -204,6 +307,9 @@ export class LanguageModelTrainer {
       if (!Number.isFinite(loss)) throw new Error(`training diverged: the loss is ${loss} at iteration ${this.done} (try a smaller learning rate)`);
       options.onProgress?.({ iteration: this.done, iterations: total, loss, tokensPerSecond: (steps * tokensPerStep) / seconds });
       if (evalEvery > 0 && this.done % evalEvery === 0 && this.done < total) last = await estimate();
+      const stop = this.done < total && options.shouldStop?.() === true;
+      if ((checkpointEvery > 0 && this.done % checkpointEvery === 0) || stop) await options.onCheckpoint?.(this.done);
+      if (stop) throw new LmTrainingStopped(this.done);
     }
     if (!last || last.iteration !== this.done) last = await estimate();
     return { final: last, tokensPerSecond: (iterations * tokensPerStep) / trainSeconds };

@@ -19,7 +19,7 @@ import type { Dataset } from './data/dataset';
 import type { Module } from './nn/module';
 import type { Optimizer } from './optim/optimizer';
 import { CheckpointError, loadCheckpoint, saveCheckpoint, type NamedTensor } from './checkpoint';
-import { DropoutBase } from './nn/dropout';
+import { dropoutCounters } from './nn/dropout';
 import {
   decodeTrainingFile,
   encodeTrainingFile,
@@ -412,11 +412,7 @@ export class Trainer {
   private stateVariables(): [string, Variable][] {
     const { model, optimizer } = this.config;
     const optimizerState = optimizer.namedState(model.namedParameters()).map(([name, v]): [string, Variable] => [`optimizer.${name}`, v]);
-    const dropout = model
-      .namedModules()
-      .filter((entry): entry is [string, DropoutBase] => entry[1] instanceof DropoutBase)
-      .map(([path, m]): [string, Variable] => [`dropout.${path || 'self'}.step`, m.step]);
-    return [...optimizerState, ...dropout];
+    return [...optimizerState, ...dropoutCounters(model)];
   }
 
   /** The step to continue from in `data` after loadState (0: start an epoch), restoring the epoch's order and sums. */

@@ -8,6 +8,7 @@ import type { ParsedOptions } from '../args';
 import { loadTrainingCheckpoint, saveTrainingCheckpoint } from '../checkpoint-dir';
 import { saveCheckpointFile } from '../checkpoint-files';
 import { ProgressBar } from '../progress';
+import { STOPPED_EXIT_CODE, watchStopSignals } from '../stop-signal';
 import { loadMnist, netWidths, testLine } from './mnist-data';
 
 /** The flags a resumed run must share with the run it continues (--epochs may differ: it extends or ends the run). */
@@ -16,9 +17,6 @@ const RUN_FLAGS = ['net', 'lr', 'momentum', 'batch-size', 'dataset', 'data', 'li
 function runSettings(options: ParsedOptions): RunSettings {
   return Object.fromEntries(RUN_FLAGS.map((flag) => [flag, options[flag] ?? null]));
 }
-
-/** Exit code of a run stopped by a signal after its checkpoint was written (128 + SIGINT). */
-export const STOPPED_EXIT_CODE = 130;
 
 export async function trainMnistCommand(device: Device, given: ParsedOptions, explicit: ReadonlySet<string> = new Set()): Promise<void> {
   let options = given;
@@ -80,17 +78,8 @@ export async function trainMnistCommand(device: Device, given: ParsedOptions, ex
       `intermediates ${mib(s.intermediateBytes)} in ${s.arenaBytes.length} buffers (largest live set ${mib(s.largestLiveBytes)}) + ` +
       `inputs, constants and uniforms ${mib(s.inputBytes + s.constantBytes + s.uniformBytes)}`,
   );
-  // With a checkpoint folder, Ctrl-C (or SIGTERM) asks for a checkpoint at the next group of steps,
-  // then the run stops with exit code 130. A second signal within two seconds is the same request
-  // (the terminal and bin/kiln.js may both pass it on); a later one stops at once.
-  let stopAsked: number | null = null;
-  const onSignal = () => {
-    const now = performance.now();
-    if (stopAsked !== null && now - stopAsked > 2000) process.exit(STOPPED_EXIT_CODE);
-    if (stopAsked === null) console.error('\nstopping: a checkpoint is written at the next step boundary (Ctrl-C again to quit without it)');
-    stopAsked ??= now;
-  };
-  if (checkpointDir !== null) for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, onSignal);
+  // With a checkpoint folder, Ctrl-C asks for a checkpoint at the next group of steps (src/cli/stop-signal.ts).
+  const stop = checkpointDir !== null ? watchStopSignals() : null;
   const bar = new ProgressBar('train', 'images');
   /** The size of the last checkpoint and the time it took to write (the state is read from the GPU in fit, before). */
   const lastCheckpoint: { value: { bytes: number; seconds: number } | null } = { value: null };
@@ -105,7 +94,7 @@ export async function trainMnistCommand(device: Device, given: ParsedOptions, ex
             await saveTrainingCheckpoint(checkpointDir, state, at);
             lastCheckpoint.value = { bytes: state.model.length + state.training.length, seconds: (performance.now() - begun) / 1000 };
           },
-          shouldStop: () => stopAsked !== null,
+          shouldStop: () => stop?.asked() === true,
         }
       : {};
   const first = trainer.progress;
@@ -122,7 +111,7 @@ export async function trainMnistCommand(device: Device, given: ParsedOptions, ex
       );
       const evaluation = await trainer.evaluate(test, { batchSize: 1000 });
       console.log(testLine(evaluation.loss, evaluation.accuracy!, test.count));
-      if (stopAsked !== null && epoch < epochs) throw new TrainingStopped(trainer.progress);
+      if (stop?.asked() && epoch < epochs) throw new TrainingStopped(trainer.progress);
     }
   } catch (error) {
     if (!(error instanceof TrainingStopped) || checkpointDir === null) throw error;

@@ -62,3 +62,11 @@ export class Dropout2d extends DropoutBase {
     return x.shape[2]! * x.shape[3]!;
   }
 }
+
+/** Every dropout layer's step counter in a model, by checkpoint name (`dropout.<path>.step`). */
+export function dropoutCounters(model: Module): [string, Variable][] {
+  return model
+    .namedModules()
+    .filter((entry): entry is [string, DropoutBase] => entry[1] instanceof DropoutBase)
+    .map(([path, m]): [string, Variable] => [`dropout.${path || 'self'}.step`, m.step]);
+}

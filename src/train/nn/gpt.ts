@@ -48,6 +48,7 @@ const applyDropout = (d: Dropout | null, x: Tensor, ctx: ForwardContext): Tensor
 export class CausalSelfAttention extends Module {
   readonly c_attn: Linear;
   readonly c_proj: Linear;
+  readonly attn_dropout: Dropout | null;
   readonly resid_dropout: Dropout | null;
 
   constructor(
@@ -59,6 +60,7 @@ export class CausalSelfAttention extends Module {
     if (!Number.isInteger(nHead) || nHead < 1 || nEmbd % nHead !== 0) throw new RangeError(`attention: ${nEmbd} features do not split into ${nHead} heads`);
     this.c_attn = initLinear(new Linear(nEmbd, 3 * nEmbd, { bias: options.bias ?? true }), 0.02);
     this.c_proj = initLinear(new Linear(nEmbd, nEmbd, { bias: options.bias ?? true }), options.projectionStd ?? 0.02);
+    this.attn_dropout = dropoutOrNone(options.dropout ?? 0);
     this.resid_dropout = dropoutOrNone(options.dropout ?? 0);
   }
 
@@ -69,7 +71,11 @@ export class CausalSelfAttention extends Module {
     const qkv = this.c_attn.forward(x, ctx);
     // q, k, v: [B, T, C] each, then [B, H, T, D].
     const heads = (k: number) => permute(reshape(slice(qkv, [0, 0, k * c], [b, t, c]), [b, t, this.nHead, headDim]), [0, 2, 1, 3]);
-    const y = scaledDotProductAttention(heads(0), heads(1), heads(2), { causal: true });
+    const dropout = this.attn_dropout;
+    const y = scaledDotProductAttention(heads(0), heads(1), heads(2), {
+      causal: true,
+      ...(dropout ? { weightDropout: (w: Tensor) => dropout.forward(w, ctx) } : {}),
+    });
     const merged = reshape(permute(y, [0, 2, 1, 3]), [b, t, c]);
     return applyDropout(this.resid_dropout, this.c_proj.forward(merged, ctx), ctx);
   }

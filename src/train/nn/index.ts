@@ -11,7 +11,9 @@ import { LayerNorm, type LayerNormOptions } from './layer-norm';
 import { Dropout, Dropout2d } from './dropout';
 import { Linear } from './linear';
 import type { Module } from './module';
-import { MaxPool2d } from './pooling';
+import { BatchNorm1d, BatchNorm2d, type BatchNormOptions } from './batch-norm';
+import { MultiheadAttention, type MultiheadAttentionOptions } from './multihead-attention';
+import { AdaptiveAvgPool2d, AvgPool2d, MaxPool2d } from './pooling';
 import { Sequential } from './sequential';
 
 export { Module, type ForwardContext } from './module';
@@ -22,7 +24,9 @@ export { Lambda, ReLU, Sigmoid, Tanh, GELU, SiLU, Flatten, LogSoftmax, Softmax }
 export { Embedding } from './embedding';
 export { GPT, GptTransformer, Block, CausalSelfAttention, MLP, type GptConfig } from './gpt';
 export { LayerNorm, type LayerNormOptions } from './layer-norm';
-export { MaxPool2d } from './pooling';
+export { BatchNorm1d, BatchNorm2d, type BatchNormOptions } from './batch-norm';
+export { MultiheadAttention, type MultiheadAttentionOptions } from './multihead-attention';
+export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d } from './pooling';
 export { Dropout, Dropout2d } from './dropout';
 
 /**
@@ -71,6 +75,18 @@ export const logSoftmax = (dim = -1): LogSoftmax => new LogSoftmax(dim);
 export const softmax = (dim = -1): Softmax => new Softmax(dim);
 /** @example `nn.maxPool2d(2)`: 2x2 windows, stride 2. */
 export const maxPool2d = (kernel: Size2, stride?: Size2, padding?: Size2): MaxPool2d => new MaxPool2d(kernel, stride, padding);
+/** @example `nn.avgPool2d(2)`: means of 2x2 windows, stride 2. */
+export const avgPool2d = (kernel: Size2, stride?: Size2, padding?: Size2, countIncludePad?: boolean): AvgPool2d =>
+  new AvgPool2d(kernel, stride, padding, countIncludePad);
+/** @example `nn.adaptiveAvgPool2d(1)`: global average pooling to [N, C, 1, 1]. */
+export const adaptiveAvgPool2d = (outputSize: Size2): AdaptiveAvgPool2d => new AdaptiveAvgPool2d(outputSize);
+/** @example `nn.batchNorm2d(16)`: per-channel batch normalization of [N, 16, H, W], with running statistics. */
+export const batchNorm2d = (numFeatures: number, options?: BatchNormOptions): BatchNorm2d => new BatchNorm2d(numFeatures, options);
+/** @example `nn.batchNorm1d(64)`: per-feature batch normalization of [N, 64] or [N, 64, L]. */
+export const batchNorm1d = (numFeatures: number, options?: BatchNormOptions): BatchNorm1d => new BatchNorm1d(numFeatures, options);
+/** @example `nn.multiheadAttention(128, 4, { batchFirst: true, causal: true })`: a decoder's self-attention over [B, T, 128]. */
+export const multiheadAttention = (embedDim: number, numHeads: number, options?: MultiheadAttentionOptions): MultiheadAttention =>
+  new MultiheadAttention(embedDim, numHeads, options);
 /** @example `nn.dropout(0.5)`: active in training only. */
 export const dropout = (p = 0.5): Dropout => new Dropout(p);
 /** @example `nn.dropout2d(0.25)` zeroes whole channels. */

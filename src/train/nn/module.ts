@@ -66,6 +66,21 @@ export abstract class Module {
     return Object.entries(this).filter((entry): entry is [string, Variable] => entry[1] instanceof Variable && entry[1].trainable);
   }
 
+  /**
+   * Own buffers by local name: state that is saved with the parameters but not trained (BatchNorm's
+   * running_mean), as torch's register_buffer. None by default: a layer lists its own.
+   */
+  protected ownBuffers(): [string, Variable][] {
+    return [];
+  }
+
+  /** Every buffer with PyTorch's dotted name (`bn1.running_mean`): what state_dict() adds to the parameters. */
+  namedBuffers(prefix = ''): [string, Variable][] {
+    const own = this.ownBuffers().map(([name, v]): [string, Variable] => [prefix + name, v]);
+    const nested = this.children().flatMap(([name, child]) => child.namedBuffers(`${prefix}${name}.`));
+    return [...own, ...nested];
+  }
+
   /** Child modules by name: every field holding a Module, and `name.i` for each Module of an array field. */
   children(): [string, Module][] {
     return Object.entries(this).flatMap(([name, value]): [string, Module][] => {
