@@ -52,10 +52,13 @@ describe('demo page: the character-level GPT in Chrome', function () {
     const dir = mkdtempSync(join(tmpdir(), 'kiln-demo-charlm-'));
     try {
       const file = join(dir, 'charlm.safetensors');
-      const env = { ...process.env, KILN_ADAPTER: 'swiftshader' };
+      // Trained on llvmpipe (faster), sampled on SwiftShader, the adapter Chrome runs the page on.
       const small = ['--layers', '1', '--heads', '2', '--embd', '16', '--block', '16', '--batch-size', '4', '--iters', '20', '--eval-every', '0'];
-      await run('node', ['bin/kiln.js', 'train', 'charlm', ...small, '--eval-iters', '2', '--sample-tokens', '0', '--save', file], { env });
-      const sample = await run('node', ['bin/kiln.js', 'sample', '--load', file, '--prompt', 'ROMEO:', '--tokens', '30', '--seed', '7'], { env });
+      const train = ['bin/kiln.js', 'train', 'charlm', ...small, '--eval-iters', '2', '--sample-tokens', '0', '--save', file];
+      await run('node', train, { env: { ...process.env, KILN_ADAPTER: 'llvmpipe' } });
+      const sample = await run('node', ['bin/kiln.js', 'sample', '--load', file, '--prompt', 'ROMEO:', '--tokens', '30', '--seed', '7'], {
+        env: { ...process.env, KILN_ADAPTER: 'swiftshader' },
+      });
       const page = await browser().open('charlm.html?tuning=off&prompt=ROMEO:&tokens=30&seed=7');
       await browser().waitForPhase(page, ['ready'], 120_000);
       await page.setInputFiles('#load-model', file);

@@ -119,14 +119,14 @@ describe('GPU-shaped GEMM forms', () => {
 
       it('each form, forced, matches the reference on odd shapes, all four layouts, with and without the epilogue', async () => {
         const limit = device.limits['maxComputeInvocationsPerWorkgroup'] ?? 256;
-        // SwiftShader compiles and runs these slowly: there the forms that llvmpipe (faster, but 128
-        // invocations at most) cannot run get the first shape with both operands transposed (each
-        // operand then staged the other way: the staging code is one for all forms) and the long-K
-        // shape untransposed; the others, which llvmpipe checks at every shape and layout, one case.
+        // SwiftShader compiles and runs these slowly: there only the forms that llvmpipe (faster, but
+        // 128 invocations at most) cannot run, each on the first shape with both operands transposed
+        // (each operand then staged the other way: the staging code is one for all forms) and on the
+        // long-K shape untransposed; llvmpipe checks every other form at every shape and layout.
         type Case = [(typeof SHAPES)[number], (typeof LAYOUTS)[number]];
         const cases = (form: GemmForm): Case[] => {
           if (adapter === 'llvmpipe') return SHAPES.flatMap((shape) => LAYOUTS.map((layout): Case => [shape, layout]));
-          if (formNeeds(form).invocations <= 128) return [[SHAPES[0]!, LAYOUTS[0]]];
+          if (formNeeds(form).invocations <= 128) return [];
           return [
             [SHAPES[0]!, LAYOUTS[3]],
             [SHAPES[3]!, LAYOUTS[0]],
@@ -141,6 +141,7 @@ describe('GPU-shaped GEMM forms', () => {
             expect(await run(device, name, SHAPES[0]!, LAYOUTS[0], false), `${name} on ${adapter}`).to.not.equal(name);
             continue;
           }
+          if (cases(form).length === 0) continue;
           for (const [shape, layout] of cases(form)) {
             expect(await run(device, name, shape, layout, false), `${name} ran on ${adapter}`).to.equal(name);
             ran++;

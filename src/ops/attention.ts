@@ -1,13 +1,15 @@
 // scaled_dot_product_attention, as torch.nn.functional.scaled_dot_product_attention: softmax(q kᵀ ·
-// scale [+ causal mask]) v over [..., T, D] queries, [..., S, D] keys and [..., S, Dv] values. Composed
-// from batched matmuls and a softmax, so its gradient is theirs; the causal mask is a constant added
-// to the scores (0 on and below the diagonal, -1e30 above: exp gives exactly 0 there in f32). It
-// stores the [T, S] weights of every head: fine at a character model's block of 64 or 256, and the
-// place for a fused kernel with an online softmax when T grows.
-import { fmt, ShapeError } from '../graph/shape';
+// scale [+ causal mask]) v over [..., T, D] queries, [..., S, D] keys and [..., S, Dv] values. Two
+// forms: one fused op (src/ops/flash-attention.ts: an online softmax forward, a recomputing backward;
+// the [T, S] scores are never stored), for q, k and v with the same batch axes and no dropout on the
+// weights; or composed of batched matmuls and a softmax, so that its gradient is theirs, with the
+// causal mask a constant added to the scores (0 on and below the diagonal, -1e30 above: exp gives
+// exactly 0 there in f32). `fused` picks one (see AttentionOptions).
+import { fmt, ShapeError, sizeOf } from '../graph/shape';
 import type { Tensor } from '../graph/tensor';
 import { add } from './add';
 import { batchMatmul } from './batch-matmul';
+import { flashAttentionOp, fusable } from './flash-attention';
 import { mul } from './mul';
 import { opMethod, type OpMethod } from './op-method';
 import { softmax } from './softmax';
@@ -22,7 +24,17 @@ export interface AttentionOptions {
    * (a Dropout layer's forward, with its own mask counter), as torch's dropout_p.
    */
   weightDropout?: (weights: Tensor) => Tensor;
+  /**
+   * The fused kernels (true), the composed form (false), or 'auto' (the default): fused where the
+   * scores would take FUSED_FROM_SCORES elements or more. On the software adapters the composed form
+   * runs faster at a character model's sizes (README: Language models); the fused one never stores
+   * the scores. Dropout on the weights always takes the composed form, which holds them.
+   */
+  fused?: boolean | 'auto';
 }
+
+/** Scores (batch × queries × keys) from which 'auto' takes the fused form: 16 MiB of f32. */
+export const FUSED_FROM_SCORES = 1 << 22;
 
 /** Large enough that exp(score + MASKED) is 0 in f32, small enough to stay finite. */
 const MASKED = -1e30;
@@ -36,6 +48,11 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, optio
   if (dk !== d) throw new ShapeError(`scaled_dot_product_attention: queries have width ${d} but keys ${dk}`);
   if (v.shape[v.rank - 2] !== s) throw new ShapeError(`scaled_dot_product_attention: ${s} keys but ${v.shape[v.rank - 2]} values`);
   const scale = options.scale ?? 1 / Math.sqrt(d);
+  const fused = options.fused ?? 'auto';
+  const large = sizeOf(q.shape.slice(0, -1)) * s >= FUSED_FROM_SCORES;
+  if (!options.weightDropout && fusable(q, k, v) && (fused === true || (fused === 'auto' && large))) {
+    return q.graph.applyF32(flashAttentionOp, [q, k, v], { causal: options.causal ?? false, scale });
+  }
   let scores = mul(batchMatmul(q, k, { transposeB: true }), scale);
   if (options.causal) {
     // As torch's is_causal: query t sees keys 0..t (the mask is aligned to the top left).
@@ -48,16 +65,35 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, optio
 
 export const scaledDotProductAttentionMethod: OpMethod<typeof scaledDotProductAttention, 'derived-functional'> = opMethod(scaledDotProductAttention, {
   cases: [
-    { label: 'two heads, no mask', operands: [{ shape: [2, 2, 4, 3] }, { shape: [2, 2, 5, 3] }, { shape: [2, 2, 5, 2] }], args: (q, k, v) => [q, k, v] },
     {
-      label: 'causal, [B, H, T, D]',
+      label: 'two heads, no mask, fused',
+      operands: [{ shape: [2, 2, 4, 3] }, { shape: [2, 2, 5, 3] }, { shape: [2, 2, 5, 2] }],
+      args: (q, k, v) => [q, k, v, { fused: true }],
+    },
+    {
+      label: 'causal, [B, H, T, D], fused',
+      operands: [{ shape: [2, 2, 5, 4] }, { shape: [2, 2, 5, 4] }, { shape: [2, 2, 5, 4] }],
+      args: (q, k, v) => [q, k, v, { causal: true, fused: true }],
+    },
+    {
+      label: 'causal, more keys than queries, fused',
+      operands: [{ shape: [2, 3, 4] }, { shape: [2, 5, 4] }, { shape: [2, 5, 3] }],
+      args: (q, k, v) => [q, k, v, { causal: true, fused: true }],
+    },
+    {
+      label: 'causal, composed (auto, at this size)',
       operands: [{ shape: [2, 2, 5, 4] }, { shape: [2, 2, 5, 4] }, { shape: [2, 2, 5, 4] }],
       args: (q, k, v) => [q, k, v, { causal: true }],
     },
     {
-      label: 'a given scale, one head',
+      label: 'keys and values broadcast over the batch (composed)',
+      operands: [{ shape: [2, 2, 4, 3] }, { shape: [1, 2, 6, 3] }, { shape: [1, 2, 6, 3] }],
+      args: (q, k, v) => [q, k, v],
+    },
+    {
+      label: 'a given scale, one head, fused',
       operands: [{ shape: [3, 4] }, { shape: [3, 4] }, { shape: [3, 2] }],
-      args: (q, k, v) => [q, k, v, { scale: 0.7, causal: true }],
+      args: (q, k, v) => [q, k, v, { scale: 0.7, causal: true, fused: true }],
     },
   ],
   eager: 'derived-functional',

@@ -31,6 +31,8 @@ export interface GptConfig {
   dropout?: number;
   /** Biases in the linear layers and layer norms, as nanoGPT's `bias` (true by default). */
   bias?: boolean;
+  /** Attention by the fused kernels (true), composed of batched matmuls and a softmax (false), or 'auto' (the default; see AttentionOptions.fused). */
+  fusedAttention?: boolean | 'auto';
 }
 
 /** nanoGPT's initialisation: N(0, std) weights, zero biases. */
@@ -50,11 +52,13 @@ export class CausalSelfAttention extends Module {
   readonly c_proj: Linear;
   readonly attn_dropout: Dropout | null;
   readonly resid_dropout: Dropout | null;
+  /** Attention by the fused kernels (where no dropout applies to the weights), composed, or 'auto'. */
+  readonly fused: boolean | 'auto';
 
   constructor(
     readonly nEmbd: number,
     readonly nHead: number,
-    options: { bias?: boolean; dropout?: number; projectionStd?: number } = {},
+    options: { bias?: boolean; dropout?: number; projectionStd?: number; fused?: boolean | 'auto' } = {},
   ) {
     super();
     if (!Number.isInteger(nHead) || nHead < 1 || nEmbd % nHead !== 0) throw new RangeError(`attention: ${nEmbd} features do not split into ${nHead} heads`);
@@ -62,6 +66,7 @@ export class CausalSelfAttention extends Module {
     this.c_proj = initLinear(new Linear(nEmbd, nEmbd, { bias: options.bias ?? true }), options.projectionStd ?? 0.02);
     this.attn_dropout = dropoutOrNone(options.dropout ?? 0);
     this.resid_dropout = dropoutOrNone(options.dropout ?? 0);
+    this.fused = options.fused ?? 'auto';
   }
 
   forward(x: Tensor, ctx: ForwardContext): Tensor {
@@ -74,6 +79,7 @@ export class CausalSelfAttention extends Module {
     const dropout = this.attn_dropout;
     const y = scaledDotProductAttention(heads(0), heads(1), heads(2), {
       causal: true,
+      fused: this.fused,
       ...(dropout ? { weightDropout: (w: Tensor) => dropout.forward(w, ctx) } : {}),
     });
     const merged = reshape(permute(y, [0, 2, 1, 3]), [b, t, c]);
@@ -109,7 +115,12 @@ export class Block extends Module {
 
   constructor(config: GptConfig) {
     super();
-    const options = { bias: config.bias ?? true, dropout: config.dropout ?? 0, projectionStd: 0.02 / Math.sqrt(2 * config.nLayer) };
+    const options = {
+      bias: config.bias ?? true,
+      dropout: config.dropout ?? 0,
+      projectionStd: 0.02 / Math.sqrt(2 * config.nLayer),
+      fused: config.fusedAttention ?? 'auto',
+    };
     this.ln_1 = new LayerNorm(config.nEmbd, { bias: options.bias });
     this.attn = new CausalSelfAttention(config.nEmbd, config.nHead, options);
     this.ln_2 = new LayerNorm(config.nEmbd, { bias: options.bias });
@@ -176,7 +187,7 @@ export class GPT extends Module {
     }
     const dropout = config.dropout ?? 0;
     if (!(dropout >= 0 && dropout < 1)) throw new RangeError(`gpt: dropout must be in [0, 1), got ${dropout}`);
-    this.config = { dropout, bias: true, ...config };
+    this.config = { dropout, bias: true, fusedAttention: 'auto', ...config };
     this.transformer = new GptTransformer(this.config);
   }
 

@@ -1,0 +1,239 @@
+// Fused scaled dot-product attention: softmax(q kᵀ · scale [+ causal mask]) v for q [..., T, D],
+// k [..., S, D] and v [..., S, Dv] with the same batch axes, without storing the [T, S] scores. The
+// forward keeps an online softmax per query row (shaders/attention.wgsl); the backward recomputes
+// the scores: each query row's log-sum-exp (attention_lse), then dq per query row and dk, dv per key
+// row (attention_grad_q/k/v), with delta_i = dO_i · out_i, a row sum of graph ops. Every kernel gives
+// one invocation one row and loops over the other axis; no atomics. src/ops/attention.ts picks this
+// form where it applies.
+import scores from '../../shaders/attention_scores.wgsl';
+import forwardSource from '../../shaders/attention.wgsl';
+import lseSource from '../../shaders/attention_lse.wgsl';
+import gradQKSource from '../../shaders/attention_grad_qk.wgsl';
+import gradVSource from '../../shaders/attention_grad_v.wgsl';
+import { fmt, sameShape, ShapeError, sizeOf, type Shape } from '../graph/shape';
+import type { Tensor } from '../graph/tensor';
+import { mul } from './mul';
+import { defineOp, dispatch1d, type CpuTensor, type KernelCall, type OpDef, type TensorMeta } from './op';
+import { sum } from './sum';
+
+export interface FlashAttentionAttrs {
+  causal: boolean;
+  scale: number;
+}
+
+interface Geometry {
+  bh: number;
+  t: number;
+  s: number;
+  d: number;
+  dv: number;
+}
+
+/** The batch size, query and key counts and widths of q, k and v, checked. */
+function geometry(op: string, q: TensorMeta, k: TensorMeta, v: TensorMeta): Geometry {
+  for (const [what, x] of [
+    ['q', q],
+    ['k', k],
+    ['v', v],
+  ] as const) {
+    if (x.dtype !== 'f32' || x.shape.length < 2) throw new ShapeError(`${op}: ${what} must be f32 of rank 2 or more, got ${x.dtype}${fmt(x.shape)}`);
+  }
+  const batch = q.shape.slice(0, -2);
+  if (!sameShape(k.shape.slice(0, -2), batch) || !sameShape(v.shape.slice(0, -2), batch)) {
+    throw new ShapeError(`${op}: q ${fmt(q.shape)}, k ${fmt(k.shape)} and v ${fmt(v.shape)} must share their batch axes`);
+  }
+  const [t, d] = q.shape.slice(-2) as [number, number];
+  const [s, dk] = k.shape.slice(-2) as [number, number];
+  const [sv, dv] = v.shape.slice(-2) as [number, number];
+  if (dk !== d) throw new ShapeError(`${op}: queries have width ${d} but keys ${dk}`);
+  if (sv !== s) throw new ShapeError(`${op}: ${s} keys but ${sv} values`);
+  return { bh: sizeOf(batch), t, s, d, dv };
+}
+
+const code = (source: string) => `${source}\n${scores}`;
+
+function call(label: string, source: string, g: Geometry, attrs: FlashAttentionAttrs, inputs: number, rows: number, entryPoint = 'main'): KernelCall {
+  return {
+    label,
+    code: code(source),
+    entryPoint,
+    constants: { BH: g.bh, T: g.t, S: g.s, D: g.d, DV: g.dv, SCALE: attrs.scale, CAUSAL: attrs.causal ? 1 : 0 },
+    bindings: [...Array.from({ length: inputs }, (_, i) => ({ input: i })), { output: true }],
+    workgroups: dispatch1d(rows),
+  };
+}
+
+/** Float64 scores of query row i of batch b, over the keys it sees. */
+function cpuScores(q: CpuTensor, k: CpuTensor, g: Geometry, a: FlashAttentionAttrs, b: number, i: number): Float64Array {
+  const seen = a.causal ? Math.min(g.s, i + 1) : g.s;
+  const out = new Float64Array(seen);
+  for (let j = 0; j < seen; j++) {
+    let s = 0;
+    for (let d = 0; d < g.d; d++) s += q.data[(b * g.t + i) * g.d + d]! * k.data[(b * g.s + j) * g.d + d]!;
+    out[j] = s * a.scale;
+  }
+  return out;
+}
+
+const logSumExp = (s: Float64Array): number => {
+  const m = Math.max(...s);
+  return m + Math.log(s.reduce((acc, x) => acc + Math.exp(x - m), 0));
+};
+
+/** Visits every (batch, query row, key, softmax weight) of the attention, in float64, weights from lse when given. */
+function forEachWeight(
+  q: CpuTensor,
+  k: CpuTensor,
+  g: Geometry,
+  a: FlashAttentionAttrs,
+  lse: CpuTensor | null,
+  visit: (b: number, i: number, j: number, p: number) => void,
+): void {
+  for (let b = 0; b < g.bh; b++) {
+    for (let i = 0; i < g.t; i++) {
+      const s = cpuScores(q, k, g, a, b, i);
+      const l = lse ? lse.data[b * g.t + i]! : logSumExp(s);
+      s.forEach((x, j) => visit(b, i, j, Math.exp(x - l)));
+    }
+  }
+}
+
+const dot = (a: Float64Array, ai: number, b: Float64Array, bi: number, n: number): number => {
+  let s = 0;
+  for (let d = 0; d < n; d++) s += a[ai + d]! * b[bi + d]!;
+  return s;
+};
+
+export const attentionLseOp: OpDef<FlashAttentionAttrs> = defineOp<FlashAttentionAttrs>({
+  name: 'attention_lse',
+  infer([q, k]) {
+    geometry('attention_lse', q!, k!, k!);
+    return { shape: q!.shape.slice(0, -1), dtype: 'f32' };
+  },
+  lower(node, attrs) {
+    const [q, k] = node.inputs;
+    const g = geometry('attention_lse', q!, k!, k!);
+    return [call('attention_lse', lseSource, g, attrs, 2, g.bh * g.t)];
+  },
+  cpu([q, k], attrs, out) {
+    const g = geometry('attention_lse', q!, k!, k!);
+    const data = new Float64Array(g.bh * g.t);
+    for (let b = 0; b < g.bh; b++) for (let i = 0; i < g.t; i++) data[b * g.t + i] = logSumExp(cpuScores(q!, k!, g, attrs, b, i));
+    return { shape: out.shape, dtype: 'f32', data };
+  },
+});
+
+/** Inputs q, k, v, dO, lse, delta: dq. */
+export const attentionGradQOp: OpDef<FlashAttentionAttrs> = defineOp<FlashAttentionAttrs>({
+  name: 'attention_grad_q',
+  infer([q, k, v]) {
+    geometry('attention_grad_q', q!, k!, v!);
+    return { shape: q!.shape, dtype: 'f32' };
+  },
+  lower(node, attrs) {
+    const [q, k, v] = node.inputs;
+    const g = geometry('attention_grad_q', q!, k!, v!);
+    return [call('attention_grad_q', gradQKSource, g, attrs, 6, g.bh * g.t, 'query_rows')];
+  },
+  cpu([q, k, v, dO, lse, delta], attrs, out) {
+    const g = geometry('attention_grad_q', q!, k!, v!);
+    const data = new Float64Array(sizeOf(q!.shape));
+    forEachWeight(q!, k!, g, attrs, lse!, (b, i, j, p) => {
+      const row = b * g.t + i;
+      const ds = attrs.scale * p * (dot(dO!.data, row * g.dv, v!.data, (b * g.s + j) * g.dv, g.dv) - delta!.data[row]!);
+      for (let d = 0; d < g.d; d++) data[row * g.d + d] += ds * k!.data[(b * g.s + j) * g.d + d]!;
+    });
+    return { shape: out.shape, dtype: 'f32', data };
+  },
+});
+
+/** Inputs q, k, v, dO, lse, delta: dk. */
+export const attentionGradKOp: OpDef<FlashAttentionAttrs> = defineOp<FlashAttentionAttrs>({
+  name: 'attention_grad_k',
+  infer([q, k, v]) {
+    geometry('attention_grad_k', q!, k!, v!);
+    return { shape: k!.shape, dtype: 'f32' };
+  },
+  lower(node, attrs) {
+    const [q, k, v] = node.inputs;
+    const g = geometry('attention_grad_k', q!, k!, v!);
+    return [call('attention_grad_k', gradQKSource, g, attrs, 6, g.bh * g.s, 'key_rows')];
+  },
+  cpu([q, k, v, dO, lse, delta], attrs, out) {
+    const g = geometry('attention_grad_k', q!, k!, v!);
+    const data = new Float64Array(sizeOf(k!.shape));
+    forEachWeight(q!, k!, g, attrs, lse!, (b, i, j, p) => {
+      const row = b * g.t + i;
+      const ds = attrs.scale * p * (dot(dO!.data, row * g.dv, v!.data, (b * g.s + j) * g.dv, g.dv) - delta!.data[row]!);
+      for (let d = 0; d < g.d; d++) data[(b * g.s + j) * g.d + d] += ds * q!.data[row * g.d + d]!;
+    });
+    return { shape: out.shape, dtype: 'f32', data };
+  },
+});
+
+/** Inputs q, k, dO, lse, and v's shape in the attributes: dv. */
+export const attentionGradVOp: OpDef<FlashAttentionAttrs & { valueShape: Shape }> = defineOp<FlashAttentionAttrs & { valueShape: Shape }>({
+  name: 'attention_grad_v',
+  infer([q, k], attrs) {
+    geometry('attention_grad_v', q!, k!, { shape: attrs.valueShape, dtype: 'f32' });
+    return { shape: attrs.valueShape, dtype: 'f32' };
+  },
+  lower(node, attrs) {
+    const [q, k] = node.inputs;
+    const g = geometry('attention_grad_v', q!, k!, node);
+    return [call('attention_grad_v', gradVSource, g, attrs, 4, g.bh * g.s)];
+  },
+  cpu([q, k, dO, lse], attrs, out) {
+    const g = geometry('attention_grad_v', q!, k!, out);
+    const data = new Float64Array(sizeOf(attrs.valueShape));
+    forEachWeight(q!, k!, g, attrs, lse!, (b, i, j, p) => {
+      for (let d = 0; d < g.dv; d++) data[(b * g.s + j) * g.dv + d] += p * dO!.data[(b * g.t + i) * g.dv + d]!;
+    });
+    return { shape: out.shape, dtype: 'f32', data };
+  },
+});
+
+export const flashAttentionOp: OpDef<FlashAttentionAttrs> = defineOp<FlashAttentionAttrs>({
+  name: 'flash_attention',
+  infer([q, k, v]) {
+    const g = geometry('scaled_dot_product_attention', q!, k!, v!);
+    return { shape: [...q!.shape.slice(0, -1), g.dv], dtype: 'f32' };
+  },
+  lower(node, attrs) {
+    const [q, k, v] = node.inputs;
+    const g = geometry('flash_attention', q!, k!, v!);
+    return [call('flash_attention', forwardSource, g, attrs, 3, g.bh * g.t)];
+  },
+  grad({ node, inputs: [q, k, v], attrs, dy }) {
+    const graph = dy.graph;
+    const lse = graph.applyF32(attentionLseOp, [q!, k!], attrs);
+    const delta = sum(mul(dy, node), [node.rank - 1]);
+    return [
+      graph.applyF32(attentionGradQOp, [q!, k!, v!, dy, lse, delta], attrs),
+      graph.applyF32(attentionGradKOp, [q!, k!, v!, dy, lse, delta], attrs),
+      graph.applyF32(attentionGradVOp, [q!, k!, dy, lse], { ...attrs, valueShape: v!.shape }),
+    ];
+  },
+  cpu([q, k, v], attrs, out) {
+    const g = geometry('flash_attention', q!, k!, v!);
+    const data = new Float64Array(sizeOf(out.shape));
+    forEachWeight(q!, k!, g, attrs, null, (b, i, j, p) => {
+      for (let d = 0; d < g.dv; d++) data[(b * g.t + i) * g.dv + d] += p * v!.data[(b * g.s + j) * g.dv + d]!;
+    });
+    return { shape: out.shape, dtype: 'f32', data };
+  },
+  /** Two multiply-adds per score and per weighted value. */
+  flops: (node) => {
+    const [q, k] = node.inputs;
+    const g = geometry('flash_attention', q!, k!, node.inputs[2]!);
+    return 2 * g.bh * g.t * g.s * (g.d + g.dv);
+  },
+});
+
+/** True where the fused form applies: q, k and v share their batch axes (no broadcasting). */
+export const fusable = (q: Tensor, k: Tensor, v: Tensor): boolean =>
+  q.rank >= 2 &&
+  k.rank === q.rank &&
+  v.rank === q.rank &&
+  sameShape(k.shape.slice(0, -2), q.shape.slice(0, -2)) &&
+  sameShape(v.shape.slice(0, -2), q.shape.slice(0, -2));
