@@ -9,7 +9,8 @@ export interface CallCounts {
   mapAsync: number;
 }
 
-export function countGpuCalls(device: Device): { stop: () => CallCounts } {
+/** Counting starts now; counts() reads the figures so far, stop() ends counting and returns them. */
+export function countGpuCalls(device: Device): { counts: () => CallCounts; stop: () => CallCounts } {
   const counts: CallCounts = { submits: 0, createBuffer: 0, createBindGroup: 0, mapAsync: 0 };
   const gpu = device.gpu;
   const queue = gpu.queue;
@@ -33,6 +34,7 @@ export function countGpuCalls(device: Device): { stop: () => CallCounts } {
     return originals.createBindGroup.apply(this, args);
   };
   return {
+    counts: () => ({ ...counts }),
     stop: () => {
       queue.submit = originals.submit;
       gpu.createBuffer = originals.createBuffer;

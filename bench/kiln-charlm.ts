@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Device } from '../src/device/device';
 import { setupCharlm } from '../src/train/recipes/charlm';
+import { countGpuCalls } from './count-calls';
 import type { KilnMeasured } from './rows';
 
 export interface CharlmRun {
@@ -24,13 +25,17 @@ export async function kilnCharlm(device: Device, iterations: number): Promise<Ch
   const compileSeconds = (performance.now() - compileStart) / 1000;
   // One warm-up group (first dispatches), then the timed iterations in groups of 10 (one submit each).
   await trainer.fit(2, { reportEvery: 2, evalIters: 1 });
-  const result = await trainer.fit(iterations, { reportEvery: 10, evalIters: 20 });
+  // The training submits counted apart from the final estimate's (one submit per split).
+  let trainingSubmits = 0;
+  const calls = countGpuCalls(device);
+  const result = await trainer.fit(iterations, { reportEvery: 10, evalIters: 20, onProgress: () => (trainingSubmits = calls.counts().submits) });
+  calls.stop();
   const params = model.parameters().reduce((n, p) => n + p.size, 0);
   return {
     tokens: {
       value: result.tokensPerSecond,
       dispatchesPerStep: program.stats.dispatchesPerStep,
-      submitsPerStep: 0.1,
+      submitsPerStep: trainingSubmits / iterations,
       note: `${(params / 1e6).toFixed(2)}M parameters; ${iterations} timed iterations after 2 warm-up ones (groups of 10 per submit; estimates not timed); compile ${compileSeconds.toFixed(1)} s; val loss ${result.final.val.toFixed(4)} at iteration ${iterations + 2}`,
     },
     valLoss: result.final.val,

@@ -22,6 +22,10 @@ function channelStats(x: Float32Array, [n, c, h, w]: number[]): { mean: number[]
   return { mean, variance };
 }
 
+/** The BatchNorm layer's weight and bias in the tests below. */
+const BN_WEIGHT = [1.5, -0.5, 2];
+const BN_BIAS = [0.1, 0.2, -0.3];
+
 describe('nn.BatchNorm2d', () => {
   it("has PyTorch's parameters and buffers, saved in that order, and loads them back", async () => {
     const bn = nn.batchNorm2d(3);
@@ -52,8 +56,8 @@ describe('nn.BatchNorm2d', () => {
     const device = await testDevice();
     const shape = [4, 3, 5, 5];
     const bn = nn.batchNorm2d(3, { momentum: 0.25 });
-    bn.weight!.assign(Float32Array.of(1.5, -0.5, 2));
-    bn.bias!.assign(Float32Array.of(0.1, 0.2, -0.3));
+    bn.weight!.assign(Float32Array.from(BN_WEIGHT));
+    bn.bias!.assign(Float32Array.from(BN_BIAS));
     const g = new Graph();
     const x = g.input('x', shape);
     const y = bn.forward(x, { training: true });
@@ -79,11 +83,9 @@ describe('nn.BatchNorm2d', () => {
     const evaluation = await Program.compile(device, e, { outputs: [ey] });
     const input = randomArray(300, 3);
     evaluation.run({ x: input });
-    const w = [1.5, -0.5, 2];
-    const b = [0.1, 0.2, -0.3];
     const want = Array.from(input, (v, i) => {
       const c = Math.floor(i / 25) % 3;
-      return ((v - mean[c]!) / Math.sqrt(variance[c]! + 1e-5)) * w[c]! + b[c]!;
+      return ((v - mean[c]!) / Math.sqrt(variance[c]! + 1e-5)) * BN_WEIGHT[c]! + BN_BIAS[c]!;
     });
     expectClose(await evaluation.read(ey), want, 'evaluation output', 1e-4, 1e-5);
     expect([...(await bn.numBatchesTracked!.read())], 'evaluation does not count batches').to.deep.equal([2]);
@@ -150,8 +152,8 @@ function bnLeaves(g: Graph, bn: nn.BatchNorm2d): [Tensor, Float64Array][] {
   for (const node of g.nodes) {
     if (node.kind !== 'variable' || !node.variable) continue;
     const v = node.variable;
-    if (v === bn.weight) leaves.push([node, Float64Array.of(1.5, -0.5, 2)]);
-    if (v === bn.bias) leaves.push([node, Float64Array.of(0.1, 0.2, -0.3)]);
+    if (v === bn.weight) leaves.push([node, Float64Array.from(BN_WEIGHT)]);
+    if (v === bn.bias) leaves.push([node, Float64Array.from(BN_BIAS)]);
   }
   return leaves;
 }

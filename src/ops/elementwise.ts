@@ -112,15 +112,15 @@ function broadcastMeta(inputShapes: readonly Shape[], out: Shape): Uint32Array {
   return meta;
 }
 
-/** Applies f elementwise with broadcasting on the CPU (the reference for every elementwise op). */
-export function mapCpu(inputs: readonly CpuTensor[], out: TensorMeta, f: (a: number, b: number) => number): CpuTensor {
+/** Applies f elementwise with broadcasting on the CPU, to up to MAX_INPUTS inputs (the reference for every elementwise op). */
+export function mapCpu(inputs: readonly CpuTensor[], out: TensorMeta, f: (a: number, b: number, c: number) => number): CpuTensor {
   const n = sizeOf(out.shape);
   const data = new Float64Array(n);
   const strides = inputs.map((x) => broadcastStrides(x.shape, out.shape));
   const index = new Array<number>(out.shape.length).fill(0);
   for (let i = 0; i < n; i++) {
     const offsets = strides.map((s) => s.reduce((acc, st, d) => acc + st * index[d]!, 0));
-    data[i] = f(inputs[0]!.data[offsets[0]!]!, inputs[1]?.data[offsets[1]!] ?? 0);
+    data[i] = f(inputs[0]!.data[offsets[0]!]!, inputs[1]?.data[offsets[1]!] ?? 0, inputs[2]?.data[offsets[2]!] ?? 0);
     for (let d = out.shape.length - 1; d >= 0; d--) {
       if (++index[d]! < out.shape[d]!) break;
       index[d] = 0;

@@ -123,53 +123,39 @@ export const attentionLseOp: OpDef<FlashAttentionAttrs> = defineOp<FlashAttentio
   },
 });
 
-/** Inputs q, k, v, dO, lse, delta: dq. */
-export const attentionGradQOp: OpDef<FlashAttentionAttrs> = defineOp<FlashAttentionAttrs>({
-  name: 'attention_grad_q',
-  infer([q, k, v]) {
-    geometry('attention_grad_q', q!, k!, v!);
-    return { shape: q!.shape, dtype: 'f32' };
-  },
-  lower(node, attrs) {
-    const [q, k, v] = node.inputs;
-    const g = geometry('attention_grad_q', q!, k!, v!);
-    return [call('attention_grad_q', gradQKSource, g, attrs, 6, g.bh * g.t, 'query_rows')];
-  },
-  cpu([q, k, v, dO, lse, delta], attrs, out) {
-    const g = geometry('attention_grad_q', q!, k!, v!);
-    const data = new Float64Array(sizeOf(q!.shape));
-    forEachWeight(q!, k!, g, attrs, lse!, (b, i, j, p) => {
-      const row = b * g.t + i;
-      const ds = attrs.scale * p * (dot(dO!.data, row * g.dv, v!.data, (b * g.s + j) * g.dv, g.dv) - delta!.data[row]!);
-      for (let d = 0; d < g.d; d++) data[row * g.d + d] += ds * k!.data[(b * g.s + j) * g.d + d]!;
-    });
-    return { shape: out.shape, dtype: 'f32', data };
-  },
-});
+/**
+ * dq (for: 'q', a query row per invocation) or dk (for: 'k', a key row per invocation) from inputs
+ * q, k, v, dO, lse, delta: one entry point each of shaders/attention_grad_qk.wgsl.
+ */
+function scoreGradOp(name: string, wrt: 'q' | 'k'): OpDef<FlashAttentionAttrs> {
+  return defineOp<FlashAttentionAttrs>({
+    name,
+    infer([q, k, v]) {
+      geometry(name, q!, k!, v!);
+      return { shape: (wrt === 'q' ? q : k)!.shape, dtype: 'f32' };
+    },
+    lower(node, attrs) {
+      const [q, k, v] = node.inputs;
+      const g = geometry(name, q!, k!, v!);
+      return [call(name, gradQKSource, g, attrs, 6, g.bh * (wrt === 'q' ? g.t : g.s), wrt === 'q' ? 'query_rows' : 'key_rows')];
+    },
+    cpu([q, k, v, dO, lse, delta], attrs, out) {
+      const g = geometry(name, q!, k!, v!);
+      const data = new Float64Array(sizeOf(out.shape));
+      forEachWeight(q!, k!, g, attrs, lse!, (b, i, j, p) => {
+        const [qRow, kRow] = [b * g.t + i, b * g.s + j];
+        const ds = attrs.scale * p * (dot(dO!.data, qRow * g.dv, v!.data, kRow * g.dv, g.dv) - delta!.data[qRow]!);
+        // dq_i gathers ds_ij k_j; dk_j gathers ds_ij q_i.
+        const [to, from, other] = wrt === 'q' ? [qRow, kRow, k!] : [kRow, qRow, q!];
+        for (let d = 0; d < g.d; d++) data[to * g.d + d] += ds * other.data[from * g.d + d]!;
+      });
+      return { shape: out.shape, dtype: 'f32', data };
+    },
+  });
+}
 
-/** Inputs q, k, v, dO, lse, delta: dk. */
-export const attentionGradKOp: OpDef<FlashAttentionAttrs> = defineOp<FlashAttentionAttrs>({
-  name: 'attention_grad_k',
-  infer([q, k, v]) {
-    geometry('attention_grad_k', q!, k!, v!);
-    return { shape: k!.shape, dtype: 'f32' };
-  },
-  lower(node, attrs) {
-    const [q, k, v] = node.inputs;
-    const g = geometry('attention_grad_k', q!, k!, v!);
-    return [call('attention_grad_k', gradQKSource, g, attrs, 6, g.bh * g.s, 'key_rows')];
-  },
-  cpu([q, k, v, dO, lse, delta], attrs, out) {
-    const g = geometry('attention_grad_k', q!, k!, v!);
-    const data = new Float64Array(sizeOf(k!.shape));
-    forEachWeight(q!, k!, g, attrs, lse!, (b, i, j, p) => {
-      const row = b * g.t + i;
-      const ds = attrs.scale * p * (dot(dO!.data, row * g.dv, v!.data, (b * g.s + j) * g.dv, g.dv) - delta!.data[row]!);
-      for (let d = 0; d < g.d; d++) data[(b * g.s + j) * g.d + d] += ds * q!.data[row * g.d + d]!;
-    });
-    return { shape: out.shape, dtype: 'f32', data };
-  },
-});
+export const attentionGradQOp = scoreGradOp('attention_grad_q', 'q');
+export const attentionGradKOp = scoreGradOp('attention_grad_k', 'k');
 
 /** Inputs q, k, dO, lse, and v's shape in the attributes: dv. */
 export const attentionGradVOp: OpDef<FlashAttentionAttrs & { valueShape: Shape }> = defineOp<FlashAttentionAttrs & { valueShape: Shape }>({

@@ -3,9 +3,9 @@
 // condition is an f32 mask (1 true, 0 false: what equal() and comparisons make). The kernel is the
 // elementwise map (shaders/elementwise.wgsl) with three inputs; no gradient flows into the mask.
 import snippet from '../../shaders/where.wgsl';
-import { broadcastShapes, fmt, ShapeError, sizeOf, broadcastStrides } from '../graph/shape';
+import { broadcastShapes, fmt, ShapeError, sizeOf } from '../graph/shape';
 import type { Tensor } from '../graph/tensor';
-import { elementwiseKernel } from './elementwise';
+import { elementwiseKernel, mapCpu } from './elementwise';
 import { defineOp } from './op';
 import { opMethod, type OpMethod } from './op-method';
 import { sumTo } from './sum';
@@ -41,21 +41,7 @@ export const whereOp = defineOp({
     const zero = dy.graph.constant(0);
     return [null, sumTo(where(c!, dy, zero), a!.shape), sumTo(where(c!, zero, dy), b!.shape)];
   },
-  cpu(inputs, _attrs, out) {
-    const n = sizeOf(out.shape);
-    const strides = inputs.map((x) => broadcastStrides(x.shape, out.shape));
-    const index = new Array<number>(out.shape.length).fill(0);
-    const data = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      const [ci, ai, bi] = strides.map((s) => s.reduce((acc, st, d) => acc + st * index[d]!, 0));
-      data[i] = inputs[0]!.data[ci!] !== 0 ? inputs[1]!.data[ai!]! : inputs[2]!.data[bi!]!;
-      for (let d = out.shape.length - 1; d >= 0; d--) {
-        if (++index[d]! < out.shape[d]!) break;
-        index[d] = 0;
-      }
-    }
-    return { shape: out.shape, dtype: 'f32', data };
-  },
+  cpu: (inputs, _attrs, out) => mapCpu(inputs, out, (c, a, b) => (c !== 0 ? a : b)),
 });
 
 /** a where `condition` is nonzero, else b; either value may be a number. */

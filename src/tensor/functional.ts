@@ -3,6 +3,7 @@
 import type { Conv2dOptions } from '../ops/conv2d-geometry';
 import type { Size2 } from '../ops/pool2d-window';
 import { dropoutKeyStream } from '../random/philox';
+import { derivedFunctions } from './derived-methods';
 import { record, Tensor } from './tensor';
 
 /** y = x Wᵀ + b with W of shape [out, in], as F.linear. */
@@ -25,11 +26,8 @@ export function maxPool2d(x: Tensor, kernel: Size2, stride?: Size2, padding: Siz
   return record('maxPool2d', [x], ([a]) => a!.graph.maxPool2d(a!, kernel, stride, padding));
 }
 
-/** The tensors joined along `dim`, as torch.cat (functional.concat under its registry name). */
-export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
-  if (tensors.length === 0) throw new RangeError('cat: expected at least one tensor');
-  return record('concat', tensors, (nodes) => nodes[0]!.graph.concat(nodes, dim));
-}
+/** The tensors joined along `dim`, as torch.cat: functional.concat under PyTorch's name. */
+export const cat = (tensors: readonly Tensor[], dim = 0): Tensor => derivedFunctions.concat(tensors, dim);
 
 /** Consecutive pieces of `x` along `dim`, as torch.split. */
 export const split = (x: Tensor, sizes: number | readonly number[], dim = 0): Tensor[] => x.split(sizes, dim);

@@ -23,7 +23,7 @@ import { decodeLmTrainingFile, encodeLmTrainingFile, LM_TRAINING_FORMAT } from '
 import { dropoutCounters } from './nn/dropout';
 import type { Module } from './nn/module';
 import type { Optimizer } from './optim/optimizer';
-import { settingsMismatch, type RunSettings, type TrainingState } from './training-state';
+import { checkTrainingState, type RunSettings, type TrainingState } from './training-state';
 
 export interface LmTrainerConfig {
   /** i32 [B, T] token ids to [B, T, vocab] logits (nn.gpt). */
@@ -188,28 +188,14 @@ export class LanguageModelTrainer {
     };
     if (this.trainProgram || this.evalPrograms.size > 0) fail('load a training state before the first fit() or estimate');
     const { tensors, meta } = decodeLmTrainingFile(state.training, `${source}/training.safetensors`);
-    const optimizer = this.config.optimizer.description;
-    if (meta.optimizer.kind !== optimizer.kind) fail(`it was made with the ${meta.optimizer.kind} optimizer, this run uses ${optimizer.kind}`);
-    if (meta.optimizer.hyper.join() !== optimizer.hyper.join())
-      fail(`its ${optimizer.kind} hyperparameters are [${meta.optimizer.hyper.join(', ')}], this run's [${optimizer.hyper.join(', ')}]`);
     if (meta.batchSize !== this.config.batchSize) fail(`it was made with batch size ${meta.batchSize}, this run uses ${this.config.batchSize}`);
     if (meta.blockSize !== this.config.blockSize) fail(`it was made with block size ${meta.blockSize}, this run uses ${this.config.blockSize}`);
     if (meta.tokens.train !== this.tokens.train.size || meta.tokens.val !== this.tokens.val.size)
       fail(
         `it was trained on ${meta.tokens.train} + ${meta.tokens.val} tokens, this run has ${this.tokens.train.size} + ${this.tokens.val.size} (another text?)`,
       );
-    const mismatch = settingsMismatch(meta.settings, settings);
-    if (mismatch.length) fail(`its settings differ from this run's: ${mismatch.join('; ')}`);
     const expected = new Map(this.stateVariables());
-    const missing = [...expected.keys()].filter((n) => !tensors.has(n));
-    if (missing.length) fail(`missing ${missing.join(', ')} (a checkpoint of another model or optimizer?)`);
-    const unexpected = [...tensors.keys()].filter((n) => !expected.has(n));
-    if (unexpected.length) fail(`unexpected ${unexpected.join(', ')} (a checkpoint of another model or optimizer?)`);
-    for (const [name, v] of expected) {
-      const t = tensors.get(name)!;
-      if (t.dtype !== v.dtype || t.shape.join() !== v.shape.join())
-        fail(`${name} is ${t.dtype}[${t.shape.join(',')}], this run's is ${v.dtype}[${v.shape.join(',')}]`);
-    }
+    checkTrainingState(meta, { optimizer: this.config.optimizer.description, settings }, tensors, expected, [], fail);
     const iteration = tensors.get('lm.iteration')!.data[0];
     if (iteration !== meta.iteration) fail(`lm.iteration holds ${iteration}, the metadata says ${meta.iteration} iterations`);
     // The weights first: loadCheckpoint checks them all before it assigns any.

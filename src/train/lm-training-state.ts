@@ -6,7 +6,7 @@
 // batch and block sizes, the token counts of both splits, the optimizer's kind and hyperparameters,
 // the run's settings and the kernel forms it ran. Loading checks all of it before changing anything.
 import { CheckpointError, decodeSafetensors, encodeSafetensors, type FileBytes, type NamedTensor } from './checkpoint';
-import type { RunSettings } from './training-state';
+import { checkRunMeta, type RunSettings } from './training-state';
 
 export const LM_TRAINING_FORMAT = 'kiln-lm-training/1';
 export const LM_METADATA_KEY = 'kiln.lm-training';
@@ -50,9 +50,6 @@ export function decodeLmTrainingFile(bytes: FileBytes, source: string): { tensor
   const count = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
   for (const key of ['iteration', 'batchSize', 'blockSize'] as const) if (!count(m[key])) fail(`${key} must be a whole number, got ${JSON.stringify(m[key])}`);
   if (!m.tokens || !count(m.tokens.train) || !count(m.tokens.val)) fail(`tokens must give both splits' token counts, got ${JSON.stringify(m.tokens)}`);
-  if (!m.optimizer || typeof m.optimizer.kind !== 'string' || !Array.isArray(m.optimizer.hyper)) fail('optimizer must name its kind and hyperparameters');
-  if (typeof m.settings !== 'object' || m.settings === null) fail('settings must be an object');
-  if (typeof m.kernels !== 'object' || m.kernels === null || !Object.values(m.kernels).every((v) => typeof v === 'string'))
-    fail('kernels must map kernel keys to form names');
+  checkRunMeta(m, fail);
   return { tensors: new Map(decoded.tensors.map((t) => [t.name, t])), meta: m as LmTrainingMeta };
 }

@@ -21,9 +21,9 @@ import type { Optimizer } from './optim/optimizer';
 import { CheckpointError, loadCheckpoint, saveCheckpoint, type NamedTensor } from './checkpoint';
 import { dropoutCounters } from './nn/dropout';
 import {
+  checkTrainingState,
   decodeTrainingFile,
   encodeTrainingFile,
-  settingsMismatch,
   TRAINING_FORMAT,
   type RunSettings,
   type TrainingMeta,
@@ -358,24 +358,10 @@ export class Trainer {
       throw new CheckpointError(`${source}: ${message}`);
     };
     const { tensors, meta } = decodeTrainingFile(state.training, `${source}/training.safetensors`);
-    const optimizer = this.config.optimizer.description;
-    if (meta.optimizer.kind !== optimizer.kind) fail(`it was made with the ${meta.optimizer.kind} optimizer, this run uses ${optimizer.kind}`);
-    if (meta.optimizer.hyper.join() !== optimizer.hyper.join())
-      fail(`its ${optimizer.kind} hyperparameters are [${meta.optimizer.hyper.join(', ')}], this run's [${optimizer.hyper.join(', ')}]`);
     if (meta.batchSize !== this.config.batchSize) fail(`it was made with batch size ${meta.batchSize}, this run uses ${this.config.batchSize}`);
-    const mismatch = settingsMismatch(meta.settings, settings);
-    if (mismatch.length) fail(`its settings differ from this run's: ${mismatch.join('; ')}`);
     const expected = new Map(this.stateVariables());
-    const names = [...expected.keys(), ...(meta.step > 0 ? ['data.order', 'trainer.sums'] : [])];
-    const missing = names.filter((n) => !tensors.has(n));
-    if (missing.length) fail(`missing ${missing.join(', ')} (a checkpoint of another net or optimizer?)`);
-    const unexpected = [...tensors.keys()].filter((n) => !names.includes(n));
-    if (unexpected.length) fail(`unexpected ${unexpected.join(', ')} (a checkpoint of another net or optimizer?)`);
-    for (const [name, v] of expected) {
-      const t = tensors.get(name)!;
-      if (t.dtype !== v.dtype || t.shape.join() !== v.shape.join())
-        fail(`${name} is ${t.dtype}[${t.shape.join(',')}], this run's is ${v.dtype}[${v.shape.join(',')}]`);
-    }
+    const inEpoch = meta.step > 0 ? ['data.order', 'trainer.sums'] : [];
+    checkTrainingState(meta, { optimizer: this.config.optimizer.description, settings }, tensors, expected, inEpoch, fail);
     if (meta.step > 0) {
       const order = tensors.get('data.order')!;
       if (order.shape.join() !== String(meta.examples) || order.dtype !== 'i32') fail(`data.order does not hold ${meta.examples} example indices`);

@@ -10,6 +10,7 @@
 //   the optimizer's kind and hyperparameters, the run's settings (net, lr, ... as the caller names
 //   them), and the form each tuned kernel ran (so that a resume runs the same kernels).
 // Loading validates all of it before it changes anything, with messages that name the mismatch.
+import type { Variable } from '../graph/variable';
 import { CheckpointError, decodeSafetensors, encodeSafetensors, type FileBytes, type NamedTensor } from './checkpoint';
 
 export const TRAINING_FORMAT = 'kiln-training/1';
@@ -63,10 +64,7 @@ export function decodeTrainingFile(bytes: FileBytes, source: string): { tensors:
   for (const key of ['epoch', 'step', 'batchSize', 'examples'] as const)
     if (!count(m[key])) fail(`${key} must be a whole number, got ${JSON.stringify(m[key])}`);
   if (!m.shuffle || !count(m.shuffle.counter) || !count(m.shuffle.used)) fail(`shuffle must be a generator position, got ${JSON.stringify(m.shuffle)}`);
-  if (!m.optimizer || typeof m.optimizer.kind !== 'string' || !Array.isArray(m.optimizer.hyper)) fail(`optimizer must name its kind and hyperparameters`);
-  if (typeof m.settings !== 'object' || m.settings === null) fail('settings must be an object');
-  if (typeof m.kernels !== 'object' || m.kernels === null || !Object.values(m.kernels).every((v) => typeof v === 'string'))
-    fail('kernels must map kernel keys to form names');
+  checkRunMeta(m, fail);
   return { tensors: new Map(decoded.tensors.map((t) => [t.name, t])), meta: m as TrainingMeta };
 }
 
@@ -76,4 +74,50 @@ export function settingsMismatch(saved: RunSettings, now: RunSettings): string[]
   return keys
     .filter((k) => saved[k] !== now[k])
     .map((k) => `${k}: the checkpoint has ${JSON.stringify(saved[k] ?? null)}, this run ${JSON.stringify(now[k] ?? null)}`);
+}
+
+/** What both kinds of training state record of a run besides their own counters. */
+export interface RunMeta {
+  optimizer: { kind: string; hyper: number[] };
+  settings: RunSettings;
+  kernels: Record<string, string>;
+}
+
+/** Checks a decoded state's optimizer, settings and kernel forms are well formed (src/train/lm-training-state.ts too). */
+export function checkRunMeta(m: Partial<RunMeta>, fail: (message: string) => never): void {
+  if (!m.optimizer || typeof m.optimizer.kind !== 'string' || !Array.isArray(m.optimizer.hyper)) fail('optimizer must name its kind and hyperparameters');
+  if (typeof m.settings !== 'object' || m.settings === null) fail('settings must be an object');
+  if (typeof m.kernels !== 'object' || m.kernels === null || !Object.values(m.kernels).every((v) => typeof v === 'string'))
+    fail('kernels must map kernel keys to form names');
+}
+
+/**
+ * The checks both trainers' loadState() make before changing anything, each failing through `fail`
+ * with what differs: the optimizer and its hyperparameters, the run's settings, and the tensors:
+ * every expected one present with its dtype and shape, the `alsoNeeded` ones present, nothing else.
+ */
+export function checkTrainingState(
+  saved: RunMeta,
+  now: { optimizer: { kind: string; hyper: number[] }; settings: RunSettings },
+  tensors: ReadonlyMap<string, NamedTensor>,
+  expected: ReadonlyMap<string, Variable>,
+  alsoNeeded: readonly string[],
+  fail: (message: string) => never,
+): void {
+  const { kind, hyper } = now.optimizer;
+  if (saved.optimizer.kind !== kind) fail(`it was made with the ${saved.optimizer.kind} optimizer, this run uses ${kind}`);
+  if (saved.optimizer.hyper.join() !== hyper.join())
+    fail(`its ${kind} hyperparameters are [${saved.optimizer.hyper.join(', ')}], this run's [${hyper.join(', ')}]`);
+  const mismatch = settingsMismatch(saved.settings, now.settings);
+  if (mismatch.length) fail(`its settings differ from this run's: ${mismatch.join('; ')}`);
+  const names = [...expected.keys(), ...alsoNeeded];
+  const missing = names.filter((n) => !tensors.has(n));
+  if (missing.length) fail(`missing ${missing.join(', ')} (a checkpoint of another model or optimizer?)`);
+  const unexpected = [...tensors.keys()].filter((n) => !names.includes(n));
+  if (unexpected.length) fail(`unexpected ${unexpected.join(', ')} (a checkpoint of another model or optimizer?)`);
+  for (const [name, v] of expected) {
+    const t = tensors.get(name)!;
+    if (t.dtype !== v.dtype || t.shape.join() !== v.shape.join())
+      fail(`${name} is ${t.dtype}[${t.shape.join(',')}], this run's is ${v.dtype}[${v.shape.join(',')}]`);
+  }
 }

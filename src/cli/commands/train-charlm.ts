@@ -12,11 +12,11 @@ import { Generator } from '../../train/generate';
 import { LmTrainingStopped } from '../../train/lm-trainer';
 import { decodeLmTrainingFile } from '../../train/lm-training-state';
 import { setupCharlm } from '../../train/recipes/charlm';
-import type { RunSettings } from '../../train/training-state';
 import type { ParsedOptions } from '../args';
 import { loadTrainingCheckpoint, saveTrainingCheckpoint } from '../checkpoint-dir';
 import { writeFileAtomic } from '../files';
 import { formatDuration } from '../progress';
+import { resumedOptions, runSettings } from '../resume-options';
 import { STOPPED_EXIT_CODE, watchStopSignals } from '../stop-signal';
 
 export const SHIPPED_SHAKESPEARE = fileURLToPath(new URL('../data/tinyshakespeare/input.txt', import.meta.url));
@@ -47,18 +47,10 @@ export async function trainCharlmCommand(device: Device, given: ParsedOptions, e
   const resumeDir = options['resume'] !== undefined ? String(options['resume']) : null;
   const resumed = resumeDir !== null ? await loadTrainingCheckpoint(resumeDir) : null;
   if (resumed) {
-    // A resumed run takes the settings of the run it continues; a flag given now must agree with them.
     const saved = decodeLmTrainingFile(resumed.state.training, `${resumed.folder}/training.safetensors`).meta.settings;
-    for (const flag of RUN_FLAGS) {
-      if (explicit.has(flag) && (options[flag] ?? null) !== (saved[flag] ?? null)) {
-        throw new Error(
-          `--${flag} ${String(options[flag])} differs from the checkpoint's ${JSON.stringify(saved[flag] ?? null)} (${resumed.folder}); leave it out to continue the run as it was`,
-        );
-      }
-    }
-    options = { ...options, ...Object.fromEntries(RUN_FLAGS.map((flag) => [flag, saved[flag] ?? undefined])) };
+    options = resumedOptions(options, explicit, RUN_FLAGS, saved, resumed.folder);
   }
-  const settings: RunSettings = Object.fromEntries(RUN_FLAGS.map((flag) => [flag, options[flag] ?? null]));
+  const settings = runSettings(options, RUN_FLAGS);
   const path = String(options['data'] ?? SHIPPED_SHAKESPEARE);
   const text = await readFile(path, 'utf8').catch((e: Error) => {
     throw new Error(`cannot read the text ${path}: ${e.message}`);

@@ -2,21 +2,18 @@ import type { Device } from '../../device/device';
 import { manualSeed } from '../../random/philox';
 import { mnistTrainFlops, setupMnist } from '../../train/recipes/mnist';
 import { TrainingStopped } from '../../train/trainer';
-import { decodeTrainingFile, type RunSettings } from '../../train/training-state';
+import { decodeTrainingFile } from '../../train/training-state';
 import { AdapterFallback } from '../adapter-pick';
 import type { ParsedOptions } from '../args';
 import { loadTrainingCheckpoint, saveTrainingCheckpoint } from '../checkpoint-dir';
 import { saveCheckpointFile } from '../checkpoint-files';
 import { ProgressBar } from '../progress';
+import { resumedOptions, runSettings } from '../resume-options';
 import { STOPPED_EXIT_CODE, watchStopSignals } from '../stop-signal';
 import { loadMnist, netWidths, testLine } from './mnist-data';
 
 /** The flags a resumed run must share with the run it continues (--epochs may differ: it extends or ends the run). */
 const RUN_FLAGS = ['net', 'lr', 'momentum', 'batch-size', 'dataset', 'data', 'limit', 'test-limit', 'seed'] as const;
-
-function runSettings(options: ParsedOptions): RunSettings {
-  return Object.fromEntries(RUN_FLAGS.map((flag) => [flag, options[flag] ?? null]));
-}
 
 export async function trainMnistCommand(device: Device, given: ParsedOptions, explicit: ReadonlySet<string> = new Set()): Promise<void> {
   let options = given;
@@ -26,16 +23,9 @@ export async function trainMnistCommand(device: Device, given: ParsedOptions, ex
   if (resumed) {
     // A resumed run takes the settings of the run it continues; a flag given now must agree with them.
     const saved = decodeTrainingFile(resumed.state.training, `${resumed.folder}/training.safetensors`).meta.settings;
-    for (const flag of RUN_FLAGS) {
-      if (explicit.has(flag) && (options[flag] ?? null) !== (saved[flag] ?? null)) {
-        throw new Error(
-          `--${flag} ${String(options[flag])} differs from the checkpoint's ${JSON.stringify(saved[flag] ?? null)} (${resumed.folder}); leave it out to continue the run as it was`,
-        );
-      }
-    }
-    const restored = Object.fromEntries(RUN_FLAGS.map((flag) => [flag, saved[flag] ?? undefined]));
+    options = resumedOptions(options, explicit, RUN_FLAGS, saved, resumed.folder);
     savedEpochs = typeof saved['epochs'] === 'number' ? saved['epochs'] : null;
-    options = { ...options, ...restored, epochs: explicit.has('epochs') || savedEpochs === null ? options['epochs'] : savedEpochs };
+    options = { ...options, epochs: explicit.has('epochs') || savedEpochs === null ? options['epochs'] : savedEpochs };
   }
   const epochs = Number(options['epochs']);
   const batchSize = Number(options['batch-size']);
@@ -56,7 +46,7 @@ export async function trainMnistCommand(device: Device, given: ParsedOptions, ex
     `${label} CNN (conv ${widths.conv1}, conv ${widths.conv2}, fc ${widths.hidden}) on ${device.adapter.backend + (device.adapter.description ? ` (${device.adapter.description})` : '')}: ${train.count} training and ${test.count} test images, ` +
       `SGD lr ${options['lr']} momentum ${options['momentum']}, batch ${batchSize}, seed ${seed}`,
   );
-  const settings = runSettings(options);
+  const settings = runSettings(options, RUN_FLAGS);
   if (resumed) {
     const at = trainer.loadState(resumed.state, { ...settings, epochs: savedEpochs }, resumed.folder);
     console.log(`resuming from ${resumed.folder}: ${at.epoch} epoch(s) done${at.step > 0 ? `, then step ${at.step} of epoch ${at.epoch + 1}` : ''}`);
