@@ -10,12 +10,14 @@
 //   matmul   1024³, 2048³, 4096³ and the net's own products: every kernel form forced and timed, each
 //            checked against float64 sums at sampled outputs, then the tuned choice
 //   tfjs     TensorFlow.js's WebGPU backend on the same device: matmul rows and the training step
+//   charlm   nanoGPT's shakespeare_char recipe (issue 16's GPU goal): Kiln's training tokens/s beside
+//            PyTorch eager's (bench/torch_reference.py's charlm, CUDA where it has it)
 // Each section's result (or its error, or why it was skipped) goes into the JSON as soon as it ends,
 // so a run stopped at any point keeps what it measured. `--short` runs the same sections on tiny
 // shapes (the script's own test, on SwiftShader).
 // Options: --adapter NAME (default gpu), --short, --out DIR (default .), --deadline SECONDS (default 480).
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openDevice } from '../src/device/node';
@@ -31,6 +33,7 @@ import { mnistDataset, mnistTrainFlops, MNIST_NETS, setupMnist } from '../src/tr
 import { filled } from './host-data';
 import { matmulFlops, type MatmulCase } from './kernel-cases';
 import { timeProgram } from './kiln-kernels';
+import { kilnCharlm } from './kiln-charlm';
 import { kilnMnistInference, shippedMnist } from './kiln-workloads';
 import { openTfjs, type TfjsModules } from './tfjs-device';
 import { tfjsMatmul } from './tfjs-kernels';
@@ -237,11 +240,19 @@ await section('infer', short ? 60 : 20, async () => {
   return { batch: 50, imagesPerSecond: (50 * 1000) / ms };
 });
 
+/** The spawned torch_reference.py's JSON, or an error naming its last lines of stderr. */
+function torchReference(python: string, args: readonly string[]): { rows: Record<string, { value: number; ms_per_step?: number; val_loss?: number }> } {
+  const result = spawnSync(python, [join(root, 'bench', 'torch_reference.py'), ...args], { encoding: 'utf8', timeout: 240_000, maxBuffer: 1 << 20 });
+  if (result.status !== 0)
+    throw new Error(`torch_reference.py: ${(result.stderr || result.error?.message || `exit ${result.status}`).trim().split('\n').slice(-3).join(' | ')}`);
+  return JSON.parse(result.stdout) as ReturnType<typeof torchReference>;
+}
+
 await section('torch', short ? 60 : 60, async () => {
   const python = pythonWithTorch();
   if (!python) return { missing: 'no python3 with torch' };
   const cuda = spawnSync(python, ['-c', 'import torch; assert torch.cuda.is_available()'], { stdio: 'ignore' }).status === 0;
-  const args = [join(root, 'bench', 'torch_reference.py'), '--device', cuda ? 'cuda' : 'cpu', '--data', join(root, 'data', 'mnist')];
+  const args = ['--device', cuda ? 'cuda' : 'cpu', '--data', join(root, 'data', 'mnist')];
   args.push(
     '--reps',
     String(reps),
@@ -252,10 +263,7 @@ await section('torch', short ? 60 : 60, async () => {
     '--steps',
     String(stepsPerRun),
   );
-  const result = spawnSync(python, args, { encoding: 'utf8', timeout: 240_000, maxBuffer: 1 << 20 });
-  if (result.status !== 0)
-    throw new Error(`torch_reference.py: ${(result.stderr || result.error?.message || `exit ${result.status}`).trim().split('\n').slice(-3).join(' | ')}`);
-  const parsed = JSON.parse(result.stdout) as { rows: Record<string, { value: number; ms_per_step?: number }> };
+  const parsed = torchReference(python, args);
   for (const [id, row] of Object.entries(parsed.rows))
     console.log(`   ${id}: ${row.value.toFixed(0)}${row.ms_per_step !== undefined ? ` images/s, ${row.ms_per_step.toFixed(3)} ms/step` : ''}`);
   return { python, cuda, ...parsed };
@@ -367,6 +375,40 @@ await section('tfjs', short ? 120 : 90, async () => {
     training.push({ batch, msPerStep: run.msPerStep, imagesPerSecond: run.imagesPerSecond, loss: run.loss });
   }
   return { version: tfjs.version, matmulCheck: tfjs.matmulCheck, matmul: rows, training };
+});
+
+await section('charlm', short ? 90 : 90, async () => {
+  const text = readFileSync(join(root, 'data', 'tinyshakespeare', 'input.txt'), 'utf8');
+  // Short mode: a small model of the same kind, so that SwiftShader compiles it in seconds.
+  const iterations = short ? 4 : 200;
+  const changes = short ? { layers: 1, heads: 2, embd: 32, block: 16, batchSize: 4 } : {};
+  const kiln = await kilnCharlm(device, text, iterations, changes);
+  console.log(
+    `   Kiln: ${kiln.tokens.value.toFixed(0)} tokens/s, ${kiln.tokens.dispatchesPerStep} dispatches per step; val loss ${kiln.valLoss.toFixed(3)} at iteration ${kiln.iterations}`,
+  );
+  const python = pythonWithTorch();
+  let torch: unknown = { missing: 'no python3 with torch' };
+  if (python) {
+    const cuda = spawnSync(python, ['-c', 'import torch; assert torch.cuda.is_available()'], { stdio: 'ignore' }).status === 0;
+    // PyTorch runs the recipe's own model in both modes (on the CPU in short mode: two iterations).
+    const run = torchReference(python, [
+      '--device',
+      cuda ? 'cuda' : 'cpu',
+      '--only',
+      'charlm',
+      '--charlm-iters',
+      String(short ? 2 : iterations),
+      '--eval-iters',
+      short ? '2' : '20',
+    ]);
+    const row = run.rows['charlm'];
+    if (row)
+      console.log(
+        `   PyTorch (${cuda ? 'CUDA' : 'CPU'}): ${row.value.toFixed(0)} tokens/s, ${row.ms_per_step?.toFixed(2)} ms/step; val loss ${row.val_loss?.toFixed(3)}`,
+      );
+    torch = { python, cuda, ...run };
+  }
+  return { iterations: kiln.iterations, changes, kiln: { tokensPerSecond: kiln.tokens.value, valLoss: kiln.valLoss, note: kiln.tokens.note }, torch };
 });
 
 report.seconds = Number(elapsedS().toFixed(1));

@@ -2,11 +2,9 @@
 // batch 12, AdamW with warmup and cosine decay, clipping at 1, dropout 0) on the shipped tiny
 // Shakespeare with LanguageModelTrainer: training tokens/s over the timed iterations and the
 // validation loss they reach. nanoGPT reports about 1.88 after its 2,000 iterations; --charlm-iters 2000
-// runs the whole recipe (hours on a software adapter).
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+// runs the whole recipe (long on a software adapter).
 import type { Device } from '../src/device/device';
-import { setupCharlm } from '../src/train/recipes/charlm';
+import { setupCharlm, type CharlmSettings } from '../src/train/recipes/charlm';
 import { countGpuCalls } from './count-calls';
 import type { KilnMeasured } from './rows';
 
@@ -16,10 +14,10 @@ export interface CharlmRun {
   iterations: number;
 }
 
-export async function kilnCharlm(device: Device, iterations: number): Promise<CharlmRun> {
-  const text = await readFile(join(process.cwd(), 'data', 'tinyshakespeare', 'input.txt'), 'utf8');
+/** `changes`: settings other than the recipe's (the GPU check's short mode shrinks the model). */
+export async function kilnCharlm(device: Device, text: string, iterations: number, changes: Partial<CharlmSettings> = {}): Promise<CharlmRun> {
   // The recipe's schedule over its 2,000 iterations, whatever part of it is timed.
-  const { model, trainer } = setupCharlm(device, text);
+  const { model, trainer } = setupCharlm(device, text, changes);
   const compileStart = performance.now();
   const program = await trainer.program();
   const compileSeconds = (performance.now() - compileStart) / 1000;
@@ -28,7 +26,11 @@ export async function kilnCharlm(device: Device, iterations: number): Promise<Ch
   // The training submits counted apart from the final estimate's (one submit per split).
   let trainingSubmits = 0;
   const calls = countGpuCalls(device);
-  const result = await trainer.fit(iterations, { reportEvery: 10, evalIters: 20, onProgress: () => (trainingSubmits = calls.counts().submits) });
+  const result = await trainer.fit(iterations, {
+    reportEvery: Math.min(10, iterations),
+    evalIters: 20,
+    onProgress: () => (trainingSubmits = calls.counts().submits),
+  });
   calls.stop();
   const params = model.parameters().reduce((n, p) => n + p.size, 0);
   return {

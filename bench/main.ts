@@ -12,7 +12,7 @@
 //   eager    the linreg (b) loop and the MNIST CNN step written with lazy tensors (PyTorch style), beside
 //            the compiled trainer's figures (the linreg and train rows) and TensorFlow.js's eager ops
 //   charlm   nanoGPT's shakespeare_char recipe (4x128 GPT, block 64, batch 12): training tokens/s and the
-//            validation loss reached (Kiln only; 20 iterations on a software adapter, 200 on a GPU,
+//            validation loss reached (PyTorch's nanoGPT too; 20 iterations on a software adapter, 200 on a GPU,
 //            --charlm-iters N for more: 2000 is the whole recipe, whose loss nanoGPT reports as 1.88)
 //   ceiling  the adapter's best matmul rate: matmul at 256, 512 and 1024 square in both libraries, and the
 //            best rate of every matmul measured; prints what share of it a training step reaches
@@ -26,6 +26,8 @@
 //   --quick          --reps 3
 //   --no-tfjs        Kiln only (no TensorFlow.js column); --no-torch: no PyTorch column
 //   --charlm-iters N timed iterations of the charlm workload
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { openDevice } from '../src/device/node';
 import { parseImagesAndLabels } from '../src/train/data/idx';
 import { CONV_CASES, MATMUL_CASES, type MatmulCase } from './kernel-cases';
@@ -59,6 +61,7 @@ const adapter = device.adapter;
 const software = adapter.isSoftware;
 const reps = options.reps;
 const cnnReps = software ? Math.min(reps, 3) : reps;
+const charlmIters = options.charlmIters ?? (software ? 20 : 200);
 console.log(`adapter: ${adapter.description || adapter.device} (${adapter.backend}); ${reps} repetitions`);
 
 let tfjs: TfjsOnKiln | null = null;
@@ -198,8 +201,9 @@ if (selected('eager')) {
 }
 
 if (selected('charlm')) {
-  const run = await kilnCharlm(device, options.charlmIters ?? (software ? 20 : 200));
-  done(makeRow('charlm-train', "charlm: nanoGPT's shakespeare_char recipe, training", 'tokens/s', run.tokens, '-', 'not run (no PyTorch GPT reference yet)'));
+  const text = await readFile(join(process.cwd(), 'data', 'tinyshakespeare', 'input.txt'), 'utf8');
+  const run = await kilnCharlm(device, text, charlmIters);
+  done(makeRow('charlm-train', "charlm: nanoGPT's shakespeare_char recipe, training", 'tokens/s', run.tokens, '-'));
 }
 
 if (selected('softmax')) done(makeRow('softmax', 'softmax regression training, batch 256', 'images/s', await kilnSoftmax(device, reps), '-', '-'));
@@ -231,9 +235,9 @@ if (selected('ceiling')) {
 }
 
 // PyTorch last, alone on the CPU.
-const torchIds: Record<string, TorchWorkload> = { 'mnist-train': 'mnist-train', 'mnist-infer': 'mnist-infer', linreg: 'linreg' };
+const torchIds: Record<string, TorchWorkload> = { 'mnist-train': 'mnist-train', 'mnist-infer': 'mnist-infer', linreg: 'linreg', 'charlm-train': 'charlm' };
 const torchWanted = rows.map((r) => torchIds[r.id]).filter((id): id is TorchWorkload => id !== undefined);
-const torch = runTorchReference(options.torch ? torchWanted : [], reps);
+const torch = runTorchReference(options.torch ? torchWanted : [], reps, charlmIters);
 for (const row of rows) {
   const id = torchIds[row.id];
   if (id) row.torch = torch.cells[id] ?? torch.missing ?? 'not run';

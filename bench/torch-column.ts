@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { Measured } from './rows';
 
-export const TORCH_WORKLOADS = ['mnist-train', 'mnist-infer', 'linreg'] as const;
+export const TORCH_WORKLOADS = ['mnist-train', 'mnist-infer', 'linreg', 'charlm'] as const;
 export type TorchWorkload = (typeof TORCH_WORKLOADS)[number];
 
 export interface TorchColumn {
@@ -20,7 +20,7 @@ export interface TorchColumn {
 interface TorchOutput {
   torch: string;
   threads: number;
-  rows: Partial<Record<TorchWorkload, { value: number; ms_per_step?: number; note: string }>>;
+  rows: Partial<Record<TorchWorkload, { value: number; ms_per_step?: number; val_loss?: number; note: string }>>;
 }
 
 const PYTHONS = ['python3', '/usr/bin/python3'];
@@ -30,12 +30,14 @@ export function pythonWithTorch(): string | null {
   return PYTHONS.find((python) => spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0) ?? null;
 }
 
-export function runTorchReference(workloads: readonly TorchWorkload[], reps: number): TorchColumn {
+/** `charlmIters`: the charlm workload's timed iterations, as Kiln's row. */
+export function runTorchReference(workloads: readonly TorchWorkload[], reps: number, charlmIters: number): TorchColumn {
   if (workloads.length === 0) return { cells: {}, missing: 'not run', version: null, threads: null };
   const python = pythonWithTorch();
   if (!python) return { cells: {}, missing: 'n/a (python3-torch not installed)', version: null, threads: null };
   const script = join(process.cwd(), 'bench', 'torch_reference.py');
-  const result = spawnSync(python, [script, '--reps', String(reps), '--only', workloads.join(','), '--data', join(process.cwd(), 'data', 'mnist')], {
+  const args = ['--reps', String(reps), '--only', workloads.join(','), '--data', join(process.cwd(), 'data', 'mnist'), '--charlm-iters', String(charlmIters)];
+  const result = spawnSync(python, [script, ...args], {
     encoding: 'utf8',
     maxBuffer: 1 << 20,
   });
@@ -47,7 +49,12 @@ export function runTorchReference(workloads: readonly TorchWorkload[], reps: num
   const cells: TorchColumn['cells'] = {};
   for (const [id, row] of Object.entries(output.rows) as [TorchWorkload, NonNullable<TorchOutput['rows'][TorchWorkload]>][]) {
     const perStep = row.ms_per_step === undefined ? '' : ` (${row.ms_per_step.toFixed(0)} ms/step)`;
-    cells[id] = { value: row.value, display: `${row.value.toFixed(1)}${perStep}`, note: `torch ${output.torch}, ${output.threads} threads; ${row.note}` };
+    const loss = row.val_loss === undefined ? '' : `, val ${row.val_loss.toFixed(3)}`;
+    cells[id] = {
+      value: row.value,
+      display: `${row.value.toFixed(1)}${perStep}${loss}`,
+      note: `torch ${output.torch}, ${output.threads} threads; ${row.note}`,
+    };
   }
   return { cells, missing: null, version: output.torch, threads: output.threads };
 }

@@ -4,12 +4,17 @@
   mnist-train  the seed's MNIST CNN, SGD lr 0.025 momentum 0.9, batch 64 (images/s and ms per step)
   mnist-infer  the same net in evaluation mode on 1000 test images at batch 1000 (images/s)
   linreg       linear regression (b): 1000 x 2 points, minibatch 10 shuffled, SGD lr 0.03 (steps/s)
+  charlm       nanoGPT's shakespeare_char CPU recipe (bench/nanogpt.py's GPT, 4 layers, 4 heads, 128 wide,
+               block 64, batch 12, AdamW, warmup 100 and cosine decay over 2,000 iterations, clipping at 1):
+               training tokens/s over --charlm-iters iterations and the validation loss then
 
-Each workload runs after a warm-up; the figure is the median of --reps repetitions. Prints one JSON object.
+Each workload runs after a warm-up; the figure is the median of --reps repetitions (charlm: one run, its
+iterations timed together). Prints one JSON object.
 With --device cuda the MNIST workloads run on the GPU (the GPU check, scripts/gpu-check/run.sh), each
 timed span ending with torch.cuda.synchronize(); --batch sets mnist-train's batch (several: one row each).
 Usage: python3 bench/torch_reference.py [--reps 5] [--only mnist-train,mnist-infer,linreg] [--data data/mnist]
                                        [--device cpu|cuda] [--batch 64[,256]] [--steps 10]
+                                       [--text data/tinyshakespeare/input.txt] [--charlm-iters 20] [--eval-iters 20]
 """
 import argparse
 import gzip
@@ -23,8 +28,10 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+import nanogpt
+
 MNIST_MEAN, MNIST_STD = 0.1307, 0.3081
-WORKLOADS = ("mnist-train", "mnist-infer", "linreg")
+WORKLOADS = ("mnist-train", "mnist-infer", "linreg", "charlm")
 
 
 class Net(nn.Module):
@@ -156,6 +163,83 @@ def linreg(reps, count=1000, batch=10):
     return {"value": steps / seconds, "note": f"{steps} steps per epoch, median of {reps} epochs"}
 
 
+CHARLM = dict(layers=4, heads=4, embd=128, block=64, batch=12, lr=1e-3, warmup=100, min_lr=1e-4, recipe_iters=2000)
+
+
+def charlm_training(text_path, iters, eval_iters, windows_path=None):
+    """The recipe's first `iters` iterations (its schedule stays the 2,000-iteration one) after two
+    warm-up iterations, timed together, then the validation loss estimated on eval_iters batches and,
+    with windows_path (bench/torch_charlm.py's format), the mean loss over those fixed windows, so
+    that a Kiln model can be measured on the very same ones."""
+    r = CHARLM
+    with open(text_path, encoding="utf-8") as f:
+        text = f.read()
+    chars = sorted(set(text))
+    index = {ch: i for i, ch in enumerate(chars)}
+    ids = torch.tensor([index[ch] for ch in text], dtype=torch.long)
+    split = int(len(ids) * 0.9)
+    train, val = ids[:split], ids[split:]
+    config = dict(vocabSize=len(chars), blockSize=r["block"], nLayer=r["layers"], nHead=r["heads"], nEmbd=r["embd"], bias=False)
+    torch.manual_seed(1337)
+    model = nanogpt.GPT(config).to(DEVICE)
+    nanogpt.init_weights(model, r["layers"])
+    optimizer = nanogpt.adamw(model, r["lr"], 0.1, (0.9, 0.99))
+
+    def batch(data):
+        starts = torch.randint(len(data) - r["block"], (r["batch"],))
+        x = torch.stack([data[i : i + r["block"]] for i in starts])
+        y = torch.stack([data[i + 1 : i + 1 + r["block"]] for i in starts])
+        return x.to(DEVICE), y.to(DEVICE)
+
+    def step(it):
+        lr = nanogpt.cosine_lr(it, r["lr"], r["warmup"], r["recipe_iters"], r["min_lr"])
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        x, y = batch(train)
+        logits = model(x)
+        loss = F.cross_entropy(logits.view(-1, logits.size(-1)), y.view(-1))
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+
+    model.train()
+    for it in range(2):
+        step(it)
+    sync()
+    t0 = time.perf_counter()
+    for it in range(2, 2 + iters):
+        step(it)
+    sync()
+    seconds = time.perf_counter() - t0
+    model.eval()
+    with torch.no_grad():
+        losses = []
+        for _ in range(eval_iters):
+            x, y = batch(val)
+            logits = model(x)
+            losses.append(F.cross_entropy(logits.view(-1, logits.size(-1)), y.view(-1)).item())
+    val_loss = sum(losses) / len(losses)
+    windows = {}
+    if windows_path:
+        with open(windows_path) as f:
+            fixed = json.load(f)
+        x, y = torch.tensor(fixed["x"], dtype=torch.long), torch.tensor(fixed["y"], dtype=torch.long)
+        with torch.no_grad():
+            total = 0.0
+            for at in range(0, len(x), 256):
+                logits = model(x[at : at + 256].to(DEVICE))
+                total += F.cross_entropy(logits.view(-1, logits.size(-1)), y[at : at + 256].to(DEVICE).view(-1), reduction="sum").item()
+        windows = {"windows_loss": total / y.numel(), "windows": len(x)}
+    return {
+        **windows,
+        "value": iters * r["batch"] * r["block"] / seconds,
+        "ms_per_step": 1000 * seconds / iters,
+        "val_loss": val_loss,
+        "note": f"{iters} timed iterations after 2 warm-up ones; val loss {val_loss:.4f} at iteration {iters + 2} ({eval_iters} batches)",
+    }
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=5)
@@ -164,6 +248,10 @@ def main():
     parser.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
     parser.add_argument("--batch", default="64", help="mnist-train batch size(s), comma-separated")
     parser.add_argument("--steps", type=int, default=10, help="mnist-train steps per timed run")
+    parser.add_argument("--text", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "tinyshakespeare", "input.txt"))
+    parser.add_argument("--charlm-iters", type=int, default=20, help="charlm: timed training iterations (2000: the whole recipe)")
+    parser.add_argument("--eval-iters", type=int, default=20, help="charlm: validation batches of the final estimate")
+    parser.add_argument("--windows", default=None, help="charlm: also the mean loss over these fixed windows (JSON: x, y)")
     args = parser.parse_args()
     global DEVICE
     if args.device == "cuda" and not torch.cuda.is_available():
@@ -185,6 +273,8 @@ def main():
         rows["mnist-infer"] = mnist_inference(args.data, args.reps)
     if "linreg" in only:
         rows["linreg"] = linreg(args.reps)
+    if "charlm" in only:
+        rows["charlm"] = charlm_training(args.text, args.charlm_iters, args.eval_iters, args.windows)
     device = torch.cuda.get_device_name(0) if DEVICE.type == "cuda" else "cpu"
     print(json.dumps({"torch": torch.__version__, "threads": threads, "device": device, "rows": rows}))
 

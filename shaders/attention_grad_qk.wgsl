@@ -1,5 +1,5 @@
-// dq and dk of fused attention. With p_ij = exp(score(i, j) - lse_i), dp_ij = dO_i · v_j and
-// delta_i = dO_i · out_i (given): ds_ij = SCALE p_ij (dp_ij - delta_i), dq_i = Σ_j ds_ij k_j (entry
+// dq and dk of fused attention. With p_ij = exp(score(i, j) - lse_i), dp_ij = dO_i · v_j times the
+// weight's dropout mask and delta_i = dO_i · out_i (given): ds_ij = SCALE p_ij (dp_ij - delta_i), dq_i = Σ_j ds_ij k_j (entry
 // `query_rows`, one invocation per query row) and dk_j = Σ_i ds_ij q_i over the query rows that see
 // key j (entry `key_rows`, one invocation per key row). `grad` is dq or dk.
 @group(0) @binding(0) var<storage, read> q: array<f32>;
@@ -16,7 +16,7 @@ fn score_grad(b: u32, i: u32, j: u32) -> f32 {
   let vj = (b * S + j) * DV;
   var dp = 0.0;
   for (var d = 0u; d < DV; d++) { dp += d_out[qrow * DV + d] * v[vj + d]; }
-  return SCALE * p * (dp - delta[qrow]);
+  return SCALE * p * (weight_mask(b, i, j) * dp - delta[qrow]);
 }
 
 @compute @workgroup_size(64)

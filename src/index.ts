@@ -13,7 +13,7 @@ export type { TensorStats } from './tensor/engine';
 export { noGrad } from './tensor/grad-mode';
 export { functional } from './tensor/functional-namespace';
 export type { DerivedTensorMethods, DerivedFunctions, DerivedOpName, DerivedFunctionName, EagerArg, EagerArgs, Rest, Build } from './tensor/derived-methods';
-export type { AttentionOptions } from './ops/attention';
+export type { AttentionOptions, WeightDropout } from './ops/attention';
 export { OP_METHODS, type OpMethods, type OpName, type GraphOpMethods } from './ops/registry';
 export type { OpMethod, OpCase, OperandDomain, GradientCheck, EagerForm, Builder } from './ops/op-method';
 export { useDevice } from './device/default-device';

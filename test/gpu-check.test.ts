@@ -19,6 +19,12 @@ interface Check {
     torch: { missing?: string; rows?: Record<string, { value: number }> };
     matmul: { rows: { id: string; forms: { variant: string; ok?: boolean; error?: string }[]; tuned: { variant?: string; gflops: number } }[] };
     tfjs: { error?: string; matmul: { gflops: number }[]; training: { imagesPerSecond: number }[] };
+    charlm: {
+      error?: string;
+      iterations: number;
+      kiln: { tokensPerSecond: number; valLoss: number };
+      torch: { missing?: string; rows?: Record<string, { value: number }> };
+    };
   };
 }
 
@@ -42,6 +48,8 @@ describe('GPU check (scripts/gpu-check)', () => {
       'node_modules/webgpu/dist/linux-x64/dawn.node.xz',
       'data/mnist/train-images-idx3-ubyte.gz',
       'bench/torch_reference.py',
+      'bench/nanogpt.py',
+      'data/tinyshakespeare/input.txt',
     ])
       expect(existsSync(join(pack, file)), file).to.equal(true);
     // The bundle carries TensorFlow.js inside it: the folder has no other npm package.
@@ -80,5 +88,11 @@ describe('GPU check (scripts/gpu-check)', () => {
     expect(s.tfjs.error, s.tfjs.error).to.equal(undefined);
     expect(s.tfjs.matmul[0]!.gflops).to.be.greaterThan(0);
     expect(s.tfjs.training[0]!.imagesPerSecond).to.be.greaterThan(0);
+    // The character model trained (its loss below the uniform one over 65 characters, ln 65 = 4.17), and PyTorch's beside it where torch is installed.
+    expect(s.charlm.error, s.charlm.error).to.equal(undefined);
+    expect(s.charlm.iterations).to.equal(6);
+    expect(s.charlm.kiln.tokensPerSecond).to.be.greaterThan(0);
+    expect(s.charlm.kiln.valLoss).to.be.within(0, Math.log(65) + 0.1);
+    expect(s.charlm.torch.missing !== undefined || (s.charlm.torch.rows?.['charlm']?.value ?? 0) > 0, JSON.stringify(s.charlm.torch)).to.equal(true);
   });
 });

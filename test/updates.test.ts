@@ -46,13 +46,18 @@ describe('in-place update ops', () => {
     });
   }
 
-  // Adam (L2 decay in the gradient), AdamW (decoupled decay), and AdamW on a parameter that does not decay.
-  for (const [decoupled, decay] of [
-    [false, true],
-    [true, true],
-    [true, false],
+  // Adam (L2 decay in the gradient), AdamW (decoupled decay), AdamW on a parameter that does not decay,
+  // and both with the gradient multiplied by a factor the update reads (clipping's, folded in by fusion).
+  for (const [decoupled, decay, factor] of [
+    [false, true, 1],
+    [true, true, 1],
+    [true, false, 1],
+    [true, true, 0.3],
+    [false, true, 0.3],
   ] as const) {
-    const what = decoupled ? `AdamW (decoupled decay${decay ? '' : ', this parameter undecayed'})` : 'Adam (L2 decay)';
+    const what =
+      (decoupled ? `AdamW (decoupled decay${decay ? '' : ', this parameter undecayed'})` : 'Adam (L2 decay)') +
+      (factor === 1 ? '' : ` on the gradient times a factor of ${factor}`);
     it(`adam_update as ${what} with the step counter advanced on the GPU matches torch.optim's formula`, async () => {
       const device = await testDevice();
       const n = 70;
@@ -65,7 +70,8 @@ describe('in-place update ops', () => {
       const g = new Graph();
       const grad = g.input('g', [n]);
       counterAdd(g.variable(step), 1);
-      adamUpdate(g.variable(p), grad, g.variable(hyper), g.variable(m), g.variable(v), g.variable(step), { decoupled, decay });
+      const scale = factor === 1 ? undefined : g.variable(new Variable('scale', [1], 'f32', { data: Float32Array.of(factor) }));
+      adamUpdate(g.variable(p), grad, g.variable(hyper), g.variable(m), g.variable(v), g.variable(step), { decoupled, decay }, scale);
       const program = await Program.compile(device, g);
       const pRef = Float64Array.from(randomArray(n, 3));
       const mRef = new Float64Array(n);
@@ -75,7 +81,7 @@ describe('in-place update ops', () => {
         program.run({ g: gradData });
         for (let i = 0; i < n; i++) {
           // Adam: g += wd * p. AdamW: p *= 1 - lr * wd, then the step on the plain gradient.
-          const gi = gradData[i]! + (decay && !decoupled ? wd * pRef[i]! : 0);
+          const gi = factor * gradData[i]! + (decay && !decoupled ? wd * pRef[i]! : 0);
           if (decay && decoupled) pRef[i] = pRef[i]! * (1 - lr * wd);
           mRef[i] = 0.9 * mRef[i]! + 0.1 * gi;
           vRef[i] = 0.999 * vRef[i]! + 0.001 * gi * gi;

@@ -5,7 +5,7 @@
 #   dist/gpu-check.js, cli.js  the check and the kiln command, every npm dependency bundled in except webgpu
 #   node_modules/webgpu/       Dawn for Node: its entry, and dawn.node (linux-x64) compressed
 #   node.xz                    this machine's node binary, compressed, for a machine without Node 20+
-#   data/mnist/, bench/torch_reference.py
+#   data/mnist/, data/tinyshakespeare/, bench/torch_reference.py and nanogpt.py (the PyTorch references)
 #   loaders/*.deb              the Vulkan, EGL and GL loader packages (Debian's), unpacked by run.sh only
 #                              where the machine has no Vulkan loader; kept in .gl/ between packs
 # The folder must fit, with the repository's tracked files, in the 64 MiB a device call carries.
@@ -41,7 +41,8 @@ xz -T0 "-$level" -c "$dawn" >"$out/$dawn.xz"
 xz -T0 "-$level" -c "$(command -v node)" >"$out/node.xz"
 node --version >"$out/node.version"
 cp -r data/mnist "$out/data/"
-cp bench/torch_reference.py "$out/bench/"
+cp bench/torch_reference.py bench/nanogpt.py "$out/bench/"
+mkdir -p "$out/data/tinyshakespeare" && cp data/tinyshakespeare/input.txt "$out/data/tinyshakespeare/"
 cp scripts/gpu-check/run.sh "$out/run.sh"
 git rev-parse --short HEAD 2>/dev/null >"$out/VERSION" || echo unknown >"$out/VERSION"
 

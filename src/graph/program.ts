@@ -6,7 +6,10 @@ import type { Device } from '../device/device';
 import type { BindingRef, KernelCall } from '../ops/op';
 import type { Graph } from './graph';
 import { checkBindingSizes, maxBindingBytes } from './binding-limit';
-import { flattenSgdUpdates, placeForFlatSgd } from './fusion/flat-sgd';
+import { flattenAdamUpdates } from './fusion/flat-adam';
+import { flattenSgdUpdates } from './fusion/flat-sgd';
+import { placeForFlatUpdate } from './fusion/flat-update';
+import { spanSumSquares } from './fusion/span-sum-squares';
 import { fuse } from './fusion/index';
 import { mergeScalarEffects } from './fusion/scalar-effects';
 import { planMemory, storageRoot } from './memory-plan';
@@ -148,15 +151,17 @@ export class Program {
     for (const t of outputs) if (t.graph !== graph) throw new Error(`compile: output ${t} belongs to another graph`);
     const unfused = scheduleStep(graph, outputs);
     const fusion = options.fusion ?? device.fusion;
-    // `computed` maps each fetched tensor to the node that computes it after fusion.
     const fused = fusion ? fuse(unfused, outputs) : { schedule: unfused, outputs: [...outputs] };
-    const computed = fused.outputs;
     const alignment = device.limits['minStorageBufferOffsetAlignment'] ?? 256;
     // One optimizer dispatch needs the parameters packed and their gradients pinned in one layout.
-    const flat = fusion ? flattenSgdUpdates(fused.schedule, { alignment, maxBindingBytes: maxBindingBytes(device.limits) }) : null;
-    const flatPlaced = flat !== null && placeForFlatSgd(device, flat.flat);
-    const flattened = flatPlaced ? flat.schedule : fused.schedule;
-    const schedule = fusion ? mergeScalarEffects(flattened, device.limits['maxStorageBuffersPerShaderStage'] ?? 8) : flattened;
+    const flatLimits = { alignment, maxBindingBytes: maxBindingBytes(device.limits) };
+    const flat = fusion ? (flattenSgdUpdates(fused.schedule, flatLimits) ?? flattenAdamUpdates(fused.schedule, flatLimits)) : null;
+    const flatPlaced = flat !== null && placeForFlatUpdate(device, flat.flat);
+    // With the gradients pinned side by side, clipping's norm reads them through one binding.
+    const flattened = flatPlaced ? spanSumSquares(flat.schedule, fused.outputs, flat.flat) : fused;
+    // `computed` maps each fetched tensor to the node that computes it after fusion.
+    const computed = flattened.outputs;
+    const schedule = fusion ? mergeScalarEffects(flattened.schedule, device.limits['maxStorageBuffersPerShaderStage'] ?? 8) : flattened.schedule;
     checkBindingSizes(label, [...schedule, ...collectLeaves(schedule, computed)], device.limits);
     const plan = planMemory(schedule, new Set(computed.map(storageRoot)), {
       offsetAlignment: alignment,

@@ -1,14 +1,17 @@
 // scaled_dot_product_attention, as torch.nn.functional.scaled_dot_product_attention: softmax(q kᵀ ·
 // scale [+ causal mask]) v over [..., T, D] queries, [..., S, D] keys and [..., S, Dv] values. Two
 // forms: one fused op (src/ops/flash-attention.ts: an online softmax forward, a recomputing backward;
-// the [T, S] scores are never stored), for q, k and v with the same batch axes and no dropout on the
-// weights; or composed of batched matmuls and a softmax, so that its gradient is theirs, with the
+// the [T, S] scores are never stored), for q, k and v with the same batch axes; or composed of
+// batched matmuls and a softmax, so that its gradient is theirs, with the
 // causal mask a constant added to the scores (0 on and below the diagonal, -1e30 above: exp gives
-// exactly 0 there in f32). `fused` picks one (see AttentionOptions).
+// exactly 0 there in f32). `fused` picks one (see AttentionOptions). Dropout on the weights drops the
+// same weights in both forms: the composed one applies the dropout op to them, the fused kernels
+// regenerate that op's mask.
 import { fmt, ShapeError, sizeOf } from '../graph/shape';
 import type { Tensor } from '../graph/tensor';
 import { add } from './add';
 import { batchMatmul } from './batch-matmul';
+import { dropout as dropoutOf } from './dropout';
 import { flashAttentionOp, fusable } from './flash-attention';
 import { mul } from './mul';
 import { opMethod, type OpMethod } from './op-method';
@@ -20,17 +23,26 @@ export interface AttentionOptions {
   /** The scores' factor; 1 / sqrt(D) by default. */
   scale?: number;
   /**
-   * Applied to the softmax weights before they weigh the values: dropout on the attention weights
-   * (a Dropout layer's forward, with its own mask counter), as torch's dropout_p.
+   * Dropout on the softmax weights before they weigh the values, as torch's dropout_p: the dropout
+   * op's probability and key, and the step tensor that picks this step's mask (a Dropout layer's
+   * `mask()` gives them and advances its step).
    */
-  weightDropout?: (weights: Tensor) => Tensor;
+  dropout?: WeightDropout;
   /**
    * The fused kernels (true), the composed form (false), or 'auto' (the default): fused where the
    * scores would take FUSED_FROM_SCORES elements or more. On the software adapters the composed form
    * runs faster at a character model's sizes (README: Language models); the fused one never stores
-   * the scores. Dropout on the weights always takes the composed form, which holds them.
+   * the scores.
    */
   fused?: boolean | 'auto';
+}
+
+/** Dropout on attention weights: the dropout op's attributes and its step (i32 [1]). */
+export interface WeightDropout {
+  p: number;
+  key0: number;
+  key1: number;
+  step: Tensor;
 }
 
 /** Scores (batch × queries × keys) from which 'auto' takes the fused form: 16 MiB of f32. */
@@ -50,8 +62,10 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, optio
   const scale = options.scale ?? 1 / Math.sqrt(d);
   const fused = options.fused ?? 'auto';
   const large = sizeOf(q.shape.slice(0, -1)) * s >= FUSED_FROM_SCORES;
-  if (!options.weightDropout && fusable(q, k, v) && (fused === true || (fused === 'auto' && large))) {
-    return q.graph.applyF32(flashAttentionOp, [q, k, v], { causal: options.causal ?? false, scale });
+  const drop = options.dropout && options.dropout.p > 0 ? options.dropout : undefined;
+  if (fusable(q, k, v) && (fused === true || (fused === 'auto' && large))) {
+    const attrs = { causal: options.causal ?? false, scale, ...(drop ? { dropout: { p: drop.p, key0: drop.key0, key1: drop.key1 } } : {}) };
+    return q.graph.applyF32(flashAttentionOp, drop ? [q, k, v, drop.step] : [q, k, v], attrs);
   }
   let scores = mul(batchMatmul(q, k, { transposeB: true }), scale);
   if (options.causal) {
@@ -60,7 +74,7 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, optio
     scores = add(scores, q.graph.constant(mask, [t, s], 'causal_mask'));
   }
   const weights = softmax(scores, -1);
-  return batchMatmul(options.weightDropout ? options.weightDropout(weights) : weights, v);
+  return batchMatmul(drop ? dropoutOf(weights, drop.step, { p: drop.p, key0: drop.key0, key1: drop.key1 }) : weights, v);
 }
 
 export const scaledDotProductAttentionMethod: OpMethod<typeof scaledDotProductAttention, 'derived-functional'> = opMethod(scaledDotProductAttention, {
@@ -89,6 +103,16 @@ export const scaledDotProductAttentionMethod: OpMethod<typeof scaledDotProductAt
       label: 'keys and values broadcast over the batch (composed)',
       operands: [{ shape: [2, 2, 4, 3] }, { shape: [1, 2, 6, 3] }, { shape: [1, 2, 6, 3] }],
       args: (q, k, v) => [q, k, v],
+    },
+    {
+      label: 'causal, dropout on the weights, fused',
+      operands: [{ shape: [2, 2, 5, 4] }, { shape: [2, 2, 5, 4] }, { shape: [2, 2, 5, 3] }, { shape: [1], dtype: 'i32', data: [5] }],
+      args: (q, k, v, step) => [q, k, v, { causal: true, fused: true, dropout: { p: 0.3, key0: 0x1234abcd, key1: 0x0badf00d, step } }],
+    },
+    {
+      label: 'causal, dropout on the weights, composed',
+      operands: [{ shape: [2, 2, 5, 4] }, { shape: [2, 2, 5, 4] }, { shape: [2, 2, 5, 3] }, { shape: [1], dtype: 'i32', data: [5] }],
+      args: (q, k, v, step) => [q, k, v, { causal: true, fused: false, dropout: { p: 0.3, key0: 0x1234abcd, key1: 0x0badf00d, step } }],
     },
     {
       label: 'a given scale, one head, fused',

@@ -3,22 +3,37 @@
 // forward keeps an online softmax per query row (shaders/attention.wgsl); the backward recomputes
 // the scores: each query row's log-sum-exp (attention_lse), then dq per query row and dk, dv per key
 // row (attention_grad_q/k/v), with delta_i = dO_i · out_i, a row sum of graph ops. Every kernel gives
-// one invocation one row and loops over the other axis; no atomics. src/ops/attention.ts picks this
-// form where it applies.
+// one invocation one row and loops over the other axis; no atomics. Dropout on the weights is a mask
+// each kernel regenerates from its key and step (shaders/attention_dropout.wgsl), the one the dropout
+// op would draw over the [..., T, S] weights. src/ops/attention.ts picks this form where it applies.
+import dropoutSource from '../../shaders/attention_dropout.wgsl';
+import noDropoutSource from '../../shaders/attention_no_dropout.wgsl';
 import scores from '../../shaders/attention_scores.wgsl';
+import philox from '../../shaders/philox.wgsl';
 import forwardSource from '../../shaders/attention.wgsl';
 import lseSource from '../../shaders/attention_lse.wgsl';
 import gradQKSource from '../../shaders/attention_grad_qk.wgsl';
 import gradVSource from '../../shaders/attention_grad_v.wgsl';
 import { fmt, sameShape, ShapeError, sizeOf, type Shape } from '../graph/shape';
 import type { Tensor } from '../graph/tensor';
+import { philox4x32 } from '../random/philox';
+import { dropoutScale, dropoutThreshold } from './dropout';
 import { mul } from './mul';
 import { defineOp, dispatch1d, type CpuTensor, type KernelCall, type OpDef, type TensorMeta } from './op';
 import { sum } from './sum';
 
+/** Dropout on the weights: the dropout op's probability and Philox key; the step is the op's last input. */
+export interface WeightDropoutAttrs {
+  p: number;
+  key0: number;
+  key1: number;
+}
+
 export interface FlashAttentionAttrs {
   causal: boolean;
   scale: number;
+  /** Absent: no dropout (and no step input). */
+  dropout?: WeightDropoutAttrs;
 }
 
 interface Geometry {
@@ -50,16 +65,60 @@ function geometry(op: string, q: TensorMeta, k: TensorMeta, v: TensorMeta): Geom
   return { bh: sizeOf(batch), t, s, d, dv };
 }
 
-const code = (source: string) => `${source}\n${scores}`;
+/** A kernel's WGSL: its source, the shared geometry and scores, and the weights' mask when it reads one. */
+function code(source: string, mask: { step: number; params: number } | 'none' | 'unread'): string {
+  if (mask === 'unread') return `${source}\n${scores}`;
+  if (mask === 'none') return `${source}\n${scores}\n${noDropoutSource}`;
+  const bindings = dropoutSource.replace('STEP_BINDING', String(mask.step)).replace('PARAMS_BINDING', String(mask.params));
+  return `${philox}\n${source}\n${scores}\n${bindings}`;
+}
 
-function call(label: string, source: string, g: Geometry, attrs: FlashAttentionAttrs, inputs: number, rows: number, entryPoint = 'main'): KernelCall {
+/** The mask's parameters as shaders/attention_dropout.wgsl's uniform (shaders/dropout.wgsl's layout). */
+function dropParams({ p, key0, key1 }: WeightDropoutAttrs): Uint32Array {
+  return Uint32Array.of(key0, key1, dropoutThreshold(p), new Uint32Array(Float32Array.of(dropoutScale(p)).buffer)[0]!, p === 1 ? 1 : 0, 0, 0, 0);
+}
+
+/**
+ * One kernel over `inputs` data inputs (then the output); with dropout it also binds the step (the
+ * node's input `inputs`) and the mask's parameters. `reads` says whether the kernel weighs by the mask.
+ */
+function call(
+  label: string,
+  source: string,
+  g: Geometry,
+  attrs: FlashAttentionAttrs,
+  inputs: number,
+  rows: number,
+  entryPoint = 'main',
+  reads = true,
+): KernelCall {
+  const dropout = reads ? attrs.dropout : undefined;
+  const mask = !reads ? 'unread' : dropout ? { step: inputs + 1, params: inputs + 2 } : 'none';
   return {
     label,
-    code: code(source),
+    code: code(source, mask),
     entryPoint,
     constants: { BH: g.bh, T: g.t, S: g.s, D: g.d, DV: g.dv, SCALE: attrs.scale, CAUSAL: attrs.causal ? 1 : 0 },
-    bindings: [...Array.from({ length: inputs }, (_, i) => ({ input: i })), { output: true }],
+    bindings: [
+      ...Array.from({ length: inputs }, (_, i) => ({ input: i })),
+      { output: true },
+      ...(dropout ? [{ input: inputs }, { uniform: dropParams(dropout) }] : []),
+    ],
     workgroups: dispatch1d(rows),
+  };
+}
+
+/** The CPU form of weight_mask: 0 or 1 / (1 - p) for weight (i, j) of batch b, at the step `step` holds. */
+function cpuWeightMask(g: Geometry, attrs: FlashAttentionAttrs, step: CpuTensor | undefined): (b: number, i: number, j: number) => number {
+  const dropout = attrs.dropout;
+  if (!dropout) return () => 1;
+  if (!step) throw new Error('internal: fused attention with dropout has no step input');
+  const [threshold, scale, stepWord] = [dropoutThreshold(dropout.p), dropoutScale(dropout.p), step.data[0]! >>> 0];
+  const block = new Uint32Array(4);
+  return (b, i, j) => {
+    const e = (b * g.t + i) * g.s + j;
+    philox4x32([Math.floor(e / 4), stepWord, 0, 0], [dropout.key0, dropout.key1], block);
+    return dropout.p === 1 || block[e % 4]! < threshold ? 0 : scale;
   };
 }
 
@@ -113,7 +172,7 @@ export const attentionLseOp: OpDef<FlashAttentionAttrs> = defineOp<FlashAttentio
   lower(node, attrs) {
     const [q, k] = node.inputs;
     const g = geometry('attention_lse', q!, k!, k!);
-    return [call('attention_lse', lseSource, g, attrs, 2, g.bh * g.t)];
+    return [call('attention_lse', lseSource, g, attrs, 2, g.bh * g.t, 'main', false)];
   },
   cpu([q, k], attrs, out) {
     const g = geometry('attention_lse', q!, k!, k!);
@@ -139,12 +198,13 @@ function scoreGradOp(name: string, wrt: 'q' | 'k'): OpDef<FlashAttentionAttrs> {
       const g = geometry(name, q!, k!, v!);
       return [call(name, gradQKSource, g, attrs, 6, g.bh * (wrt === 'q' ? g.t : g.s), wrt === 'q' ? 'query_rows' : 'key_rows')];
     },
-    cpu([q, k, v, dO, lse, delta], attrs, out) {
+    cpu([q, k, v, dO, lse, delta, step], attrs, out) {
       const g = geometry(name, q!, k!, v!);
       const data = new Float64Array(sizeOf(out.shape));
+      const mask = cpuWeightMask(g, attrs, step);
       forEachWeight(q!, k!, g, attrs, lse!, (b, i, j, p) => {
         const [qRow, kRow] = [b * g.t + i, b * g.s + j];
-        const ds = attrs.scale * p * (dot(dO!.data, qRow * g.dv, v!.data, kRow * g.dv, g.dv) - delta!.data[qRow]!);
+        const ds = attrs.scale * p * (mask(b, i, j) * dot(dO!.data, qRow * g.dv, v!.data, kRow * g.dv, g.dv) - delta!.data[qRow]!);
         // dq_i gathers ds_ij k_j; dk_j gathers ds_ij q_i.
         const [to, from, other] = wrt === 'q' ? [qRow, kRow, k!] : [kRow, qRow, q!];
         for (let d = 0; d < g.d; d++) data[to * g.d + d] += ds * other.data[from * g.d + d]!;
@@ -157,7 +217,7 @@ function scoreGradOp(name: string, wrt: 'q' | 'k'): OpDef<FlashAttentionAttrs> {
 export const attentionGradQOp = scoreGradOp('attention_grad_q', 'q');
 export const attentionGradKOp = scoreGradOp('attention_grad_k', 'k');
 
-/** Inputs q, k, dO, lse, and v's shape in the attributes: dv. */
+/** Inputs q, k, dO, lse (and the step, with dropout), and v's shape in the attributes: dv. */
 export const attentionGradVOp: OpDef<FlashAttentionAttrs & { valueShape: Shape }> = defineOp<FlashAttentionAttrs & { valueShape: Shape }>({
   name: 'attention_grad_v',
   infer([q, k], attrs) {
@@ -169,11 +229,13 @@ export const attentionGradVOp: OpDef<FlashAttentionAttrs & { valueShape: Shape }
     const g = geometry('attention_grad_v', q!, k!, node);
     return [call('attention_grad_v', gradVSource, g, attrs, 4, g.bh * g.s)];
   },
-  cpu([q, k, dO, lse], attrs, out) {
+  cpu([q, k, dO, lse, step], attrs, out) {
     const g = geometry('attention_grad_v', q!, k!, out);
     const data = new Float64Array(sizeOf(attrs.valueShape));
+    const mask = cpuWeightMask(g, attrs, step);
     forEachWeight(q!, k!, g, attrs, lse!, (b, i, j, p) => {
-      for (let d = 0; d < g.dv; d++) data[(b * g.s + j) * g.dv + d] += p * dO!.data[(b * g.t + i) * g.dv + d]!;
+      const weight = p * mask(b, i, j);
+      for (let d = 0; d < g.dv; d++) data[(b * g.s + j) * g.dv + d] += weight * dO!.data[(b * g.t + i) * g.dv + d]!;
     });
     return { shape: out.shape, dtype: 'f32', data };
   },
@@ -181,8 +243,11 @@ export const attentionGradVOp: OpDef<FlashAttentionAttrs & { valueShape: Shape }
 
 export const flashAttentionOp: OpDef<FlashAttentionAttrs> = defineOp<FlashAttentionAttrs>({
   name: 'flash_attention',
-  infer([q, k, v]) {
+  infer([q, k, v, step], attrs) {
     const g = geometry('scaled_dot_product_attention', q!, k!, v!);
+    if (!attrs.dropout !== !step) throw new ShapeError('flash_attention: dropout on the weights needs the step input, and the step input needs dropout');
+    if (step && (step.dtype !== 'i32' || sizeOf(step.shape) !== 1))
+      throw new ShapeError(`flash_attention: the dropout step must be one i32, got ${step.dtype}${fmt(step.shape)}`);
     return { shape: [...q!.shape.slice(0, -1), g.dv], dtype: 'f32' };
   },
   lower(node, attrs) {
@@ -190,21 +255,26 @@ export const flashAttentionOp: OpDef<FlashAttentionAttrs> = defineOp<FlashAttent
     const g = geometry('flash_attention', q!, k!, v!);
     return [call('flash_attention', forwardSource, g, attrs, 3, g.bh * g.t)];
   },
-  grad({ node, inputs: [q, k, v], attrs, dy }) {
+  grad({ node, inputs: [q, k, v, step], attrs, dy }) {
     const graph = dy.graph;
     const lse = graph.applyF32(attentionLseOp, [q!, k!], attrs);
+    // delta_i = dO_i · out_i holds with dropout too: out_i is the dropped weights' sum.
     const delta = sum(mul(dy, node), [node.rank - 1]);
+    const withStep = (inputs: Tensor[]) => (step ? [...inputs, step] : inputs);
     return [
-      graph.applyF32(attentionGradQOp, [q!, k!, v!, dy, lse, delta], attrs),
-      graph.applyF32(attentionGradKOp, [q!, k!, v!, dy, lse, delta], attrs),
-      graph.applyF32(attentionGradVOp, [q!, k!, dy, lse], { ...attrs, valueShape: v!.shape }),
+      graph.applyF32(attentionGradQOp, withStep([q!, k!, v!, dy, lse, delta]), attrs),
+      graph.applyF32(attentionGradKOp, withStep([q!, k!, v!, dy, lse, delta]), attrs),
+      graph.applyF32(attentionGradVOp, withStep([q!, k!, dy, lse]), { ...attrs, valueShape: v!.shape }),
+      ...(step ? [null] : []),
     ];
   },
-  cpu([q, k, v], attrs, out) {
+  cpu([q, k, v, step], attrs, out) {
     const g = geometry('flash_attention', q!, k!, v!);
     const data = new Float64Array(sizeOf(out.shape));
+    const mask = cpuWeightMask(g, attrs, step);
     forEachWeight(q!, k!, g, attrs, null, (b, i, j, p) => {
-      for (let d = 0; d < g.dv; d++) data[(b * g.t + i) * g.dv + d] += p * v!.data[(b * g.s + j) * g.dv + d]!;
+      const weight = p * mask(b, i, j);
+      for (let d = 0; d < g.dv; d++) data[(b * g.t + i) * g.dv + d] += weight * v!.data[(b * g.s + j) * g.dv + d]!;
     });
     return { shape: out.shape, dtype: 'f32', data };
   },

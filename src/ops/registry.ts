@@ -44,6 +44,7 @@ import { sliceMethod } from './slice';
 import { softmaxMethod } from './softmax';
 import { subMethod } from './sub';
 import { sumMethod } from './sum';
+import { sumSquaresMethod } from './sum-squares';
 import { tanhMethod } from './tanh';
 import { textWindowsMethod } from './text-windows';
 import { maskedFillMethod, whereMethod } from './where';
@@ -101,6 +102,7 @@ export const OP_METHODS = {
   square: squareMethod,
   sub: subMethod,
   sum: sumMethod,
+  sumSquares: sumSquaresMethod,
   tanh: tanhMethod,
   textWindows: textWindowsMethod,
   where: whereMethod,

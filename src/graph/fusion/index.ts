@@ -9,8 +9,9 @@ import { poolGradRelu } from './pool-grad-relu';
 import { reluGradFromOutput } from './relu-grad-from-output';
 import type { FusionRule } from './rule';
 import { sweep, type FusedSchedule } from './sweep';
+import { updateGradScale } from './update-grad-scale';
 
-const CANONICAL_RULES: FusionRule[] = [logSoftmaxNllGradRule, reluGradFromOutput];
+const CANONICAL_RULES: FusionRule[] = [logSoftmaxNllGradRule, reluGradFromOutput, updateGradScale];
 // elementwiseChain stays last: it would otherwise turn an epilogue's add or relu into a chain first.
 const FUSING_RULES: FusionRule[] = [logSoftmaxNllRule, conv2dRelu, matmulBias, matmulRelu, poolGradRelu, elementwiseChain];
 

@@ -4,7 +4,9 @@
 // them) and owns an i32 step counter that lives on the GPU: the training forward reads it to pick this step's mask and adds a
 // counter_add that advances it after the step, so many steps run in one submit with fresh masks
 // and no host work. The counter is state, not a parameter: optimizers never see it.
+import type { Graph } from '../../graph/graph';
 import { fmt, ShapeError } from '../../graph/shape';
+import type { WeightDropout } from '../../ops/attention';
 import type { Tensor } from '../../graph/tensor';
 import { Variable } from '../../graph/variable';
 import { counterAdd } from '../../ops/counter-add';
@@ -37,6 +39,17 @@ export abstract class DropoutBase extends Module {
     // An effect: scheduled after every value of the step, so the backward pass sees the same step.
     counterAdd(step, 1);
     return y;
+  }
+
+  /**
+   * This step's mask as attributes, for an op that applies it inside its own kernels (fused
+   * attention drops its weights so): null outside training. Advances the step as forward does.
+   */
+  mask(graph: Graph, ctx: ForwardContext): WeightDropout | null {
+    if (!ctx.training) return null;
+    const step = graph.variable(this.step);
+    counterAdd(step, 1);
+    return { p: this.p, key0: this.key[0], key1: this.key[1], step };
   }
 }
 

@@ -52,7 +52,7 @@ export class CausalSelfAttention extends Module {
   readonly c_proj: Linear;
   readonly attn_dropout: Dropout | null;
   readonly resid_dropout: Dropout | null;
-  /** Attention by the fused kernels (where no dropout applies to the weights), composed, or 'auto'. */
+  /** Attention by the fused kernels, composed, or 'auto' (both forms drop the same attention weights). */
   readonly fused: boolean | 'auto';
 
   constructor(
@@ -76,11 +76,11 @@ export class CausalSelfAttention extends Module {
     const qkv = this.c_attn.forward(x, ctx);
     // q, k, v: [B, T, C] each, then [B, H, T, D].
     const heads = (k: number) => permute(reshape(slice(qkv, [0, 0, k * c], [b, t, c]), [b, t, this.nHead, headDim]), [0, 2, 1, 3]);
-    const dropout = this.attn_dropout;
+    const mask = this.attn_dropout?.mask(x.graph, ctx);
     const y = scaledDotProductAttention(heads(0), heads(1), heads(2), {
       causal: true,
       fused: this.fused,
-      ...(dropout ? { weightDropout: (w: Tensor) => dropout.forward(w, ctx) } : {}),
+      ...(mask ? { dropout: mask } : {}),
     });
     const merged = reshape(permute(y, [0, 2, 1, 3]), [b, t, c]);
     return applyDropout(this.resid_dropout, this.c_proj.forward(merged, ctx), ctx);

@@ -112,10 +112,10 @@ export class MultiheadAttention extends Module {
       const split = reshape(t, this.batchFirst ? [b, n, h, d] : [n, b, h, d]);
       return permute(split, this.batchFirst ? [0, 2, 1, 3] : [1, 2, 0, 3]);
     };
-    const dropout = this.dropout;
+    const mask = this.dropout?.mask(q.graph, ctx);
     const y = scaledDotProductAttention(heads(q), heads(k), heads(v), {
       causal,
-      ...(dropout ? { weightDropout: (w: Tensor) => dropout.forward(w, ctx) } : {}),
+      ...(mask ? { dropout: mask } : {}),
     });
     // [B, H, T, D] back to the input's layout.
     const [b, , t] = y.shape as [number, number, number, number];
