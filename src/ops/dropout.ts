@@ -35,6 +35,11 @@ export function dropoutScale(p: number): number {
   return p === 1 ? 0 : Math.fround(1 / (1 - p));
 }
 
+/** The uniform shaders/dropout.wgsl reads (and fused attention's mask): key, threshold, the scale's bits, drop-all, padding. */
+export function dropoutParams({ p, key0, key1 }: { p: number; key0: number; key1: number }): Uint32Array {
+  return Uint32Array.of(key0, key1, dropoutThreshold(p), new Uint32Array(Float32Array.of(dropoutScale(p)).buffer)[0]!, p === 1 ? 1 : 0, 0, 0, 0);
+}
+
 function checkAttrs({ p, key0, key1, channelSize }: DropoutAttrs): void {
   if (!(p >= 0 && p <= 1)) throw new RangeError(`dropout: p must be a probability in [0, 1], got ${p}`);
   for (const [name, k] of [
@@ -63,16 +68,7 @@ export const dropoutOp = defineOp<DropoutAttrs>({
     const n = node.size;
     // Key, threshold and scale go in a uniform rather than override constants, so every dropout
     // layer of one shape shares a pipeline.
-    const params = Uint32Array.of(
-      attrs.key0,
-      attrs.key1,
-      dropoutThreshold(attrs.p),
-      new Uint32Array(Float32Array.of(dropoutScale(attrs.p)).buffer)[0]!,
-      attrs.p === 1 ? 1 : 0,
-      0,
-      0,
-      0,
-    );
+    const params = dropoutParams(attrs);
     // One invocation per Philox block (the default), or per element on hardware adapters (see the shader).
     const variants: KernelVariant[] = [
       { name: 'blocks', constants: { PER_ELEMENT: 0 }, workgroups: dispatch1d(Math.ceil(n / attrs.channelSize / 4)), code },

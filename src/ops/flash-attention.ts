@@ -17,7 +17,7 @@ import gradVSource from '../../shaders/attention_grad_v.wgsl';
 import { fmt, sameShape, ShapeError, sizeOf, type Shape } from '../graph/shape';
 import type { Tensor } from '../graph/tensor';
 import { philox4x32 } from '../random/philox';
-import { dropoutScale, dropoutThreshold } from './dropout';
+import { dropoutParams, dropoutScale, dropoutThreshold } from './dropout';
 import { mul } from './mul';
 import { defineOp, dispatch1d, type CpuTensor, type KernelCall, type OpDef, type TensorMeta } from './op';
 import { sum } from './sum';
@@ -65,44 +65,28 @@ function geometry(op: string, q: TensorMeta, k: TensorMeta, v: TensorMeta): Geom
   return { bh: sizeOf(batch), t, s, d, dv };
 }
 
-/** A kernel's WGSL: its source, the shared geometry and scores, and the weights' mask when it reads one. */
-function code(source: string, mask: { step: number; params: number } | 'none' | 'unread'): string {
-  if (mask === 'unread') return `${source}\n${scores}`;
-  if (mask === 'none') return `${source}\n${scores}\n${noDropoutSource}`;
+/** A kernel's WGSL: its source, the shared geometry and scores, and the weights' mask (its bindings numbered). */
+function code(source: string, mask: { step: number; params: number } | null): string {
+  if (!mask) return `${source}\n${scores}\n${noDropoutSource}`;
   const bindings = dropoutSource.replace('STEP_BINDING', String(mask.step)).replace('PARAMS_BINDING', String(mask.params));
   return `${philox}\n${source}\n${scores}\n${bindings}`;
 }
 
-/** The mask's parameters as shaders/attention_dropout.wgsl's uniform (shaders/dropout.wgsl's layout). */
-function dropParams({ p, key0, key1 }: WeightDropoutAttrs): Uint32Array {
-  return Uint32Array.of(key0, key1, dropoutThreshold(p), new Uint32Array(Float32Array.of(dropoutScale(p)).buffer)[0]!, p === 1 ? 1 : 0, 0, 0, 0);
-}
-
 /**
  * One kernel over `inputs` data inputs (then the output); with dropout it also binds the step (the
- * node's input `inputs`) and the mask's parameters. `reads` says whether the kernel weighs by the mask.
+ * node's input `inputs`) and the mask's parameters.
  */
-function call(
-  label: string,
-  source: string,
-  g: Geometry,
-  attrs: FlashAttentionAttrs,
-  inputs: number,
-  rows: number,
-  entryPoint = 'main',
-  reads = true,
-): KernelCall {
-  const dropout = reads ? attrs.dropout : undefined;
-  const mask = !reads ? 'unread' : dropout ? { step: inputs + 1, params: inputs + 2 } : 'none';
+function call(label: string, source: string, g: Geometry, attrs: FlashAttentionAttrs, inputs: number, rows: number, entryPoint = 'main'): KernelCall {
+  const dropout = attrs.dropout;
   return {
     label,
-    code: code(source, mask),
+    code: code(source, dropout ? { step: inputs + 1, params: inputs + 2 } : null),
     entryPoint,
     constants: { BH: g.bh, T: g.t, S: g.s, D: g.d, DV: g.dv, SCALE: attrs.scale, CAUSAL: attrs.causal ? 1 : 0 },
     bindings: [
       ...Array.from({ length: inputs }, (_, i) => ({ input: i })),
       { output: true },
-      ...(dropout ? [{ input: inputs }, { uniform: dropParams(dropout) }] : []),
+      ...(dropout ? [{ input: inputs }, { uniform: dropoutParams(dropout) }] : []),
     ],
     workgroups: dispatch1d(rows),
   };
@@ -172,7 +156,7 @@ export const attentionLseOp: OpDef<FlashAttentionAttrs> = defineOp<FlashAttentio
   lower(node, attrs) {
     const [q, k] = node.inputs;
     const g = geometry('attention_lse', q!, k!, k!);
-    return [call('attention_lse', lseSource, g, attrs, 2, g.bh * g.t, 'main', false)];
+    return [call('attention_lse', lseSource, g, attrs, 2, g.bh * g.t)];
   },
   cpu([q, k], attrs, out) {
     const g = geometry('attention_lse', q!, k!, k!);
@@ -257,7 +241,8 @@ export const flashAttentionOp: OpDef<FlashAttentionAttrs> = defineOp<FlashAttent
   },
   grad({ node, inputs: [q, k, v, step], attrs, dy }) {
     const graph = dy.graph;
-    const lse = graph.applyF32(attentionLseOp, [q!, k!], attrs);
+    // The log-sum-exp is of the undropped weights: no mask, no step.
+    const lse = graph.applyF32(attentionLseOp, [q!, k!], { causal: attrs.causal, scale: attrs.scale });
     // delta_i = dO_i · out_i holds with dropout too: out_i is the dropped weights' sum.
     const delta = sum(mul(dy, node), [node.rank - 1]);
     const withStep = (inputs: Tensor[]) => (step ? [...inputs, step] : inputs);
