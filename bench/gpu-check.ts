@@ -240,6 +240,9 @@ await section('infer', short ? 60 : 20, async () => {
   return { batch: 50, imagesPerSecond: (50 * 1000) / ms };
 });
 
+/** Whether this python's torch sees a CUDA device. */
+const hasCuda = (python: string): boolean => spawnSync(python, ['-c', 'import torch; assert torch.cuda.is_available()'], { stdio: 'ignore' }).status === 0;
+
 /** The spawned torch_reference.py's JSON, or an error naming its last lines of stderr. */
 function torchReference(python: string, args: readonly string[]): { rows: Record<string, { value: number; ms_per_step?: number; val_loss?: number }> } {
   const result = spawnSync(python, [join(root, 'bench', 'torch_reference.py'), ...args], { encoding: 'utf8', timeout: 240_000, maxBuffer: 1 << 20 });
@@ -251,7 +254,7 @@ function torchReference(python: string, args: readonly string[]): { rows: Record
 await section('torch', short ? 60 : 60, async () => {
   const python = pythonWithTorch();
   if (!python) return { missing: 'no python3 with torch' };
-  const cuda = spawnSync(python, ['-c', 'import torch; assert torch.cuda.is_available()'], { stdio: 'ignore' }).status === 0;
+  const cuda = hasCuda(python);
   const args = ['--device', cuda ? 'cuda' : 'cpu', '--data', join(root, 'data', 'mnist')];
   args.push(
     '--reps',
@@ -389,7 +392,7 @@ await section('charlm', short ? 90 : 90, async () => {
   const python = pythonWithTorch();
   let torch: unknown = { missing: 'no python3 with torch' };
   if (python) {
-    const cuda = spawnSync(python, ['-c', 'import torch; assert torch.cuda.is_available()'], { stdio: 'ignore' }).status === 0;
+    const cuda = hasCuda(python);
     // PyTorch runs the recipe's own model in both modes (on the CPU in short mode: two iterations).
     const run = torchReference(python, [
       '--device',

@@ -1,13 +1,13 @@
 // Adam step in place, as torch.optim.Adam (L2 weight decay added to the gradient, amsgrad off):
 //   g' = g + weight_decay * p;  m = b1 m + (1 - b1) g';  v = b2 v + (1 - b2) g'^2
 //   p = p - lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
-// or, with DECOUPLED, as torch.optim.AdamW: g' = g and p = p (1 - lr weight_decay) first. DECAY = 0
-// leaves this parameter undecayed (AdamW's biases and norm weights).
+// or, with DECOUPLED, as torch.optim.AdamW: g' = g and p = p (1 - lr weight_decay) first. Elements
+// from DECAY_END on are undecayed: one parameter's update sets it to N (decayed) or 0 (AdamW's
+// biases and norm weights); every parameter's at once (src/ops/adam-update-flat.ts, the bindings
+// spans of packed buffers, the decaying parameters first) to where the undecayed ones start.
 // t is the step count, advanced on the GPU by a counter kernel before the updates of each step.
 // The entry `scaled` multiplies g by scale[0] first (gradient clipping's factor, folded in by the
-// fusion rule of src/graph/fusion/update-grad-scale.ts instead of a multiply per gradient). The
-// entries `flat` and `flat_scaled` update every parameter of a model at once (src/ops/adam-update-flat.ts):
-// the bindings are spans of packed buffers, and the elements before DECAY_END are those that decay.
+// fusion rule of src/graph/fusion/update-grad-scale.ts instead of a multiply per gradient).
 @group(0) @binding(0) var<storage, read_write> p: array<f32>;
 @group(0) @binding(1) var<storage, read> g: array<f32>;
 @group(0) @binding(2) var<storage, read> hyper: array<f32, 5>; // lr, beta1, beta2, eps, weight_decay
@@ -18,15 +18,14 @@
 
 override N: u32;
 override DECOUPLED: u32 = 0u;
-override DECAY: u32 = 1u;
-override DECAY_END: u32 = 0u;
+override DECAY_END: u32;
 
-fn update(i: u32, g_i: f32, decays: bool) {
+fn update(i: u32, g_i: f32) {
   let lr = hyper[0];
   let b1 = hyper[1];
   let b2 = hyper[2];
   let t = f32(step[0]);
-  let wd = select(0.0, hyper[4], decays);
+  let wd = select(0.0, hyper[4], i < DECAY_END);
   var param = p[i];
   var grad = g_i + wd * param;
   if (DECOUPLED == 1u) {
@@ -45,26 +44,12 @@ fn update(i: u32, g_i: f32, decays: bool) {
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let i = gid.x + gid.y * groups.x * 64u;
   if (i >= N) { return; }
-  update(i, g[i], DECAY == 1u);
+  update(i, g[i]);
 }
 
 @compute @workgroup_size(64)
 fn scaled(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let i = gid.x + gid.y * groups.x * 64u;
   if (i >= N) { return; }
-  update(i, g[i] * scale[0], DECAY == 1u);
-}
-
-@compute @workgroup_size(64)
-fn flat(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = gid.x + gid.y * groups.x * 64u;
-  if (i >= N) { return; }
-  update(i, g[i], i < DECAY_END);
-}
-
-@compute @workgroup_size(64)
-fn flat_scaled(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = gid.x + gid.y * groups.x * 64u;
-  if (i >= N) { return; }
-  update(i, g[i] * scale[0], i < DECAY_END);
+  update(i, g[i] * scale[0]);
 }

@@ -81,7 +81,7 @@ export {
   type MnistOptions,
 } from './train/recipes/mnist';
 export type { Conv2dOptions, Conv2dAttrs } from './ops/conv2d-geometry';
-export type { DropoutOptions, DropoutAttrs } from './ops/dropout';
+export type { DropoutOptions, DropoutAttrs, DropoutMask } from './ops/dropout';
 export type { Size2, Pair } from './ops/pool2d-window';
 export type { MatmulOptions } from './ops/matmul';
 export type { Axes } from './ops/reduce';

@@ -267,5 +267,17 @@ describe('dropout', () => {
     expect(() => g.dropout(x, g.input('f', [1]), { p: 0.5, ...KEY })).to.throw(/dropout: the step must be an i32 tensor of shape \[1\], got f32\[1\]/);
     expect(() => g.dropout(x, step, { p: 0.5, ...KEY, channelSize: 3 })).to.throw(/dropout: channelSize 3 does not divide the 20 elements of \[4,5\]/);
     expect(() => nn.dropout2d().forward(x, { training: true })).to.throw(/dropout2d: input must be 4-D \[N,C,H,W\], got \[4,5\]/);
+    // Fused attention applies the mask in its own kernels: the same checks, in both forms.
+    const q = g.input('q', [2, 3, 4]);
+    for (const fused of [true, false]) {
+      expect(() => g.scaledDotProductAttention(q, q, q, { fused, dropout: { p: 1.5, ...KEY, step } })).to.throw(
+        RangeError,
+        /p must be a probability in \[0, 1\], got 1.5/,
+      );
+      expect(() => g.scaledDotProductAttention(q, q, q, { fused, dropout: { p: 0.5, key0: 0, key1: 2 ** 32, step } })).to.throw(
+        RangeError,
+        /key1 must be a u32/,
+      );
+    }
   });
 });

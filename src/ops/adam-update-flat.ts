@@ -1,10 +1,10 @@
 // Every parameter's Adam or AdamW step in one dispatch. The fusion pass (src/graph/fusion/flat-adam.ts)
 // makes this node from the per-parameter adam_update nodes once the parameters, m, v and the
 // gradients sit in four buffers with one shared layout, the parameters that decay first: then the
-// update is shaders/adam_update.wgsl's `flat` entry run over the four spans, with the elements before
-// DECAY_END decaying. The alignment gaps between members hold zeros in all four and stay zero.
+// update is shaders/adam_update.wgsl run over the four spans, with the elements before DECAY_END
+// decaying. The alignment gaps between members hold zeros in all four and stay zero.
 import code from '../../shaders/adam_update.wgsl';
-import { fmt, sameShape, ShapeError, sizeOf } from '../graph/shape';
+import { ShapeError } from '../graph/shape';
 import type { PackLayout } from '../graph/variable-pack';
 import { adamUpdateOp } from './adam-update';
 import { NO_VALUE } from './effect';
@@ -22,6 +22,12 @@ export interface AdamFlatAttrs {
 
 const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
 
+/** Member i's inputs in adam_update's order: parameter, gradient, hyper, m, v, step (and the factor). */
+function memberInputs<T>(inputs: readonly T[], count: number, i: number): T[] {
+  const own = [inputs[i]!, inputs[count + i]!, inputs[2 * count]!, inputs[2 * count + 1 + i]!, inputs[3 * count + 1 + i]!, inputs[4 * count + 1]!];
+  return inputs.length === 4 * count + 3 ? [...own, inputs[4 * count + 2]!] : own;
+}
+
 export const adamUpdateFlatOp = defineOp<AdamFlatAttrs>({
   name: 'adam_update_flat',
   effect: true,
@@ -32,19 +38,8 @@ export const adamUpdateFlatOp = defineOp<AdamFlatAttrs>({
       throw new ShapeError(`adam_update_flat: ${inputs.length} inputs do not fit ${count} parameters`);
     if (layout.offsets.length !== count) throw new ShapeError(`adam_update_flat: the layout has ${layout.offsets.length} members for ${count} parameters`);
     if (decaying < 0 || decaying > count) throw new ShapeError(`adam_update_flat: ${decaying} decaying parameters of ${count}`);
-    for (let i = 0; i < count; i++) {
-      const [p, g, m, v] = [inputs[i]!, inputs[count + i]!, inputs[2 * count + 1 + i]!, inputs[3 * count + 1 + i]!];
-      if (p.dtype !== 'f32' || ![g, m, v].every((t) => t.dtype === 'f32' && sameShape(t.shape, p.shape)))
-        throw new ShapeError(
-          `adam_update_flat: parameter ${i} ${fmt(p.shape)}, gradient ${fmt(g.shape)}, m ${fmt(m.shape)} and v ${fmt(v.shape)} must be f32 of one shape`,
-        );
-    }
-    const hyper = inputs[2 * count]!;
-    if (hyper.shape.length !== 1 || hyper.shape[0] !== 5) throw new ShapeError(`adam_update_flat: hyperparameters must be [5], got ${fmt(hyper.shape)}`);
-    if (inputs[4 * count + 1]!.dtype !== 'i32') throw new ShapeError('adam_update_flat: the step count must be i32');
-    const scale = scaled ? inputs[4 * count + 2]! : null;
-    if (scale && (scale.dtype !== 'f32' || sizeOf(scale.shape) !== 1))
-      throw new ShapeError(`adam_update_flat: the gradients' factor must be one f32, got ${fmt(scale.shape)}`);
+    // Each member is one adam_update's inputs, checked by its rule.
+    for (let i = 0; i < count; i++) adamUpdateOp.infer(memberInputs(inputs, count, i), { decoupled: false, decay: true });
     return NO_VALUE;
   },
   lower(node, { decoupled, count, decaying, layout }): KernelCall[] {
@@ -56,7 +51,7 @@ export const adamUpdateFlatOp = defineOp<AdamFlatAttrs>({
       {
         label: 'adam_update_flat',
         code,
-        entryPoint: scaled ? 'flat_scaled' : 'flat',
+        entryPoint: scaled ? 'scaled' : 'main',
         constants: { N: n, DECOUPLED: decoupled ? 1 : 0, DECAY_END: decayEnd },
         bindings: [
           { span: range(0, count) },
@@ -73,8 +68,6 @@ export const adamUpdateFlatOp = defineOp<AdamFlatAttrs>({
   },
   /** As for every effect, the new value of the first input (the first parameter). */
   cpu(inputs, { decoupled, count, decaying }, out) {
-    const scaled = inputs.length === 4 * count + 3;
-    const first = [inputs[0]!, inputs[count]!, inputs[2 * count]!, inputs[2 * count + 1]!, inputs[3 * count + 1]!, inputs[4 * count + 1]!];
-    return adamUpdateOp.cpu(scaled ? [...first, inputs[4 * count + 2]!] : first, { decoupled, decay: decaying > 0 }, out);
+    return adamUpdateOp.cpu(memberInputs(inputs, count, 0), { decoupled, decay: decaying > 0 }, out);
   },
 });

@@ -39,7 +39,7 @@ export const adamUpdateOp = defineOp<AdamUpdateAttrs>({
       {
         code,
         entryPoint: scaled ? 'scaled' : 'main',
-        constants: { N: n, DECOUPLED: decoupled ? 1 : 0, DECAY: decay ? 1 : 0 },
+        constants: { N: n, DECOUPLED: decoupled ? 1 : 0, DECAY_END: decay ? n : 0 },
         bindings: (scaled ? [0, 1, 2, 3, 4, 5, 6] : [0, 1, 2, 3, 4, 5]).map((input) => ({ input })),
         workgroups: dispatch1d(n),
       },

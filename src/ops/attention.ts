@@ -11,7 +11,7 @@ import { fmt, ShapeError, sizeOf } from '../graph/shape';
 import type { Tensor } from '../graph/tensor';
 import { add } from './add';
 import { batchMatmul } from './batch-matmul';
-import { dropout as dropoutOf } from './dropout';
+import { dropout as dropoutOf, type DropoutMask } from './dropout';
 import { flashAttentionOp, fusable } from './flash-attention';
 import { mul } from './mul';
 import { opMethod, type OpMethod } from './op-method';
@@ -37,11 +37,8 @@ export interface AttentionOptions {
   fused?: boolean | 'auto';
 }
 
-/** Dropout on attention weights: the dropout op's attributes and its step (i32 [1]). */
-export interface WeightDropout {
-  p: number;
-  key0: number;
-  key1: number;
+/** Dropout on attention weights: the dropout op's mask and its step (i32 [1]). */
+export interface WeightDropout extends DropoutMask {
   step: Tensor;
 }
 

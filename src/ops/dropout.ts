@@ -13,17 +13,21 @@ import { opMethod, type OpMethod } from './op-method';
 
 const code = `${philox}\n${kernel}`;
 
-export interface DropoutAttrs {
+/** Which elements a dropout mask drops: the same for the dropout op and for fused attention's weights. */
+export interface DropoutMask {
   /** Probability of dropping an element, in [0, 1]. */
   p: number;
   /** The Philox key: two u32 seed words (a layer draws them once, at construction). */
   key0: number;
   key1: number;
+}
+
+export interface DropoutAttrs extends DropoutMask {
   /** Consecutive elements sharing one draw: 1 for dropout, H * W for dropout2d (whole channels). */
   channelSize: number;
 }
 
-export type DropoutOptions = Omit<DropoutAttrs, 'channelSize'> & { channelSize?: number };
+export type DropoutOptions = DropoutMask & { channelSize?: number };
 
 /** Draws below this are dropped: round(p * 2^32), clamped to u32 (p = 1 is handled apart). */
 export function dropoutThreshold(p: number): number {
@@ -36,18 +40,24 @@ export function dropoutScale(p: number): number {
 }
 
 /** The uniform shaders/dropout.wgsl reads (and fused attention's mask): key, threshold, the scale's bits, drop-all, padding. */
-export function dropoutParams({ p, key0, key1 }: { p: number; key0: number; key1: number }): Uint32Array {
+export function dropoutParams({ p, key0, key1 }: DropoutMask): Uint32Array {
   return Uint32Array.of(key0, key1, dropoutThreshold(p), new Uint32Array(Float32Array.of(dropoutScale(p)).buffer)[0]!, p === 1 ? 1 : 0, 0, 0, 0);
 }
 
-function checkAttrs({ p, key0, key1, channelSize }: DropoutAttrs): void {
-  if (!(p >= 0 && p <= 1)) throw new RangeError(`dropout: p must be a probability in [0, 1], got ${p}`);
+/** A RangeError naming `op` unless p is a probability and the key two u32 words. */
+export function checkDropoutMask(op: string, { p, key0, key1 }: DropoutMask): void {
+  if (!(p >= 0 && p <= 1)) throw new RangeError(`${op}: p must be a probability in [0, 1], got ${p}`);
   for (const [name, k] of [
     ['key0', key0],
     ['key1', key1],
   ] as const) {
-    if (!Number.isInteger(k) || k < 0 || k > 0xffffffff) throw new RangeError(`dropout: ${name} must be a u32, got ${k}`);
+    if (!Number.isInteger(k) || k < 0 || k > 0xffffffff) throw new RangeError(`${op}: ${name} must be a u32, got ${k}`);
   }
+}
+
+function checkAttrs(attrs: DropoutAttrs): void {
+  checkDropoutMask('dropout', attrs);
+  const { channelSize } = attrs;
   if (!Number.isInteger(channelSize) || channelSize < 1) throw new RangeError(`dropout: channelSize must be a positive integer, got ${channelSize}`);
 }
 

@@ -17,23 +17,16 @@ import gradVSource from '../../shaders/attention_grad_v.wgsl';
 import { fmt, sameShape, ShapeError, sizeOf, type Shape } from '../graph/shape';
 import type { Tensor } from '../graph/tensor';
 import { philox4x32 } from '../random/philox';
-import { dropoutParams, dropoutScale, dropoutThreshold } from './dropout';
+import { checkDropoutMask, dropoutParams, dropoutScale, dropoutThreshold, type DropoutMask } from './dropout';
 import { mul } from './mul';
 import { defineOp, dispatch1d, type CpuTensor, type KernelCall, type OpDef, type TensorMeta } from './op';
 import { sum } from './sum';
 
-/** Dropout on the weights: the dropout op's probability and Philox key; the step is the op's last input. */
-export interface WeightDropoutAttrs {
-  p: number;
-  key0: number;
-  key1: number;
-}
-
 export interface FlashAttentionAttrs {
   causal: boolean;
   scale: number;
-  /** Absent: no dropout (and no step input). */
-  dropout?: WeightDropoutAttrs;
+  /** Dropout on the weights, the dropout op's mask; its step is the op's last input. Absent: no dropout (and no step input). */
+  dropout?: DropoutMask;
 }
 
 interface Geometry {
@@ -229,6 +222,7 @@ export const flashAttentionOp: OpDef<FlashAttentionAttrs> = defineOp<FlashAttent
   name: 'flash_attention',
   infer([q, k, v, step], attrs) {
     const g = geometry('scaled_dot_product_attention', q!, k!, v!);
+    if (attrs.dropout) checkDropoutMask('scaled_dot_product_attention', attrs.dropout);
     if (!attrs.dropout !== !step) throw new ShapeError('flash_attention: dropout on the weights needs the step input, and the step input needs dropout');
     if (step && (step.dtype !== 'i32' || sizeOf(step.shape) !== 1))
       throw new ShapeError(`flash_attention: the dropout step must be one i32, got ${step.dtype}${fmt(step.shape)}`);
