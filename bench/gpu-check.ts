@@ -12,6 +12,7 @@
 //   tfjs     TensorFlow.js's WebGPU backend on the same device: matmul rows and the training step
 //   charlm   nanoGPT's shakespeare_char recipe (issue 16's GPU goal): Kiln's training tokens/s beside
 //            PyTorch eager's (bench/torch_reference.py's charlm, CUDA where it has it)
+//   f16      precision 'f16-mixed': the MNIST step at batch 64, and matmul 4096³ on f16 operands, tuned
 // Each section's result (or its error, or why it was skipped) goes into the JSON as soon as it ends,
 // so a run stopped at any point keeps what it measured. `--short` runs the same sections on tiny
 // shapes (the script's own test, on SwiftShader).
@@ -23,12 +24,14 @@ import { fileURLToPath } from 'node:url';
 import { openDevice } from '../src/device/node';
 import { MemoryTuningStore, type TuningOptions } from '../src/device/tuning-store';
 import { Graph } from '../src/graph/graph';
+import { roundToF16 } from '../src/graph/half';
 import '../src/graph/graph-ops';
 import { profileProgram } from '../src/graph/profile';
 import { Program } from '../src/graph/program';
 import { unmetNeeds } from '../src/graph/tuning';
 import { manualSeed } from '../src/random/philox';
 import { parseImagesAndLabels } from '../src/train/data/idx';
+import type { Precision } from '../src/train/precision';
 import { mnistDataset, mnistTrainFlops, MNIST_NETS, setupMnist } from '../src/train/recipes/mnist';
 import { filled } from './host-data';
 import { matmulFlops, type MatmulCase } from './kernel-cases';
@@ -143,10 +146,10 @@ const batchSizes = short ? [4, 8] : [64, 256];
 const stepsPerRun = short ? 2 : 50;
 
 /** The training step at `batch`: images/s over `stepsPerRun` steps in one submit, the tuned forms, and (first batch) a profile. */
-async function trainingStep(batch: number, profile: boolean) {
+async function trainingStep(batch: number, profile: boolean, precision: Precision = 'f32') {
   const train = (await mnistDataset('mnist-train', files.trainImages, files.trainLabels)).take(batch * stepsPerRun);
   manualSeed(0);
-  const { trainer } = setupMnist(device, { batchSize: batch });
+  const { trainer } = setupMnist(device, { batchSize: batch, precision });
   const t0 = performance.now();
   const program = await trainer.program('train', train, batch);
   const compileS = (performance.now() - t0) / 1000;
@@ -156,7 +159,7 @@ async function trainingStep(batch: number, profile: boolean) {
   const imagesPerSecond = (batch * 1000) / msPerStep;
   const gflops = (imagesPerSecond * mnistTrainFlops(MNIST_NETS.full)) / 1e9;
   console.log(
-    `   batch ${batch}: ${msPerStep.toFixed(3)} ms/step, ${imagesPerSecond.toFixed(0)} images/s, ${gflops.toFixed(1)} GFLOP/s; compile ${compileS.toFixed(1)} s`,
+    `   batch ${batch}${precision === 'f32' ? '' : ` ${precision}`}: ${msPerStep.toFixed(3)} ms/step, ${imagesPerSecond.toFixed(0)} images/s, ${gflops.toFixed(1)} GFLOP/s; compile ${compileS.toFixed(1)} s`,
   );
   const forms = program.kernels.filter((k) => k.variant !== undefined).map((k) => ({ label: k.label, node: String(k.node), variant: k.variant }));
   let kernels: unknown = undefined;
@@ -302,9 +305,10 @@ function sampledError(c: MatmulCase, a: Float32Array, b: Float32Array, out: Floa
   return worst;
 }
 
-function matmulProgram(c: MatmulCase, a: Float32Array, b: Float32Array) {
+/** The product of `c` over parameters a and b; under `autocast` 'f16', of their f16 casts. */
+function matmulProgram(c: MatmulCase, a: Float32Array, b: Float32Array, autocast: 'f16' | null = null) {
   const g = new Graph();
-  const product = g.matmul(g.param('a', [c.m, c.k], a), g.param('b', [c.k, c.n], b));
+  const product = g.autocast(autocast, () => g.matmul(g.param('a', [c.m, c.k], a), g.param('b', [c.k, c.n], b)));
   return { g, product };
 }
 
@@ -412,6 +416,31 @@ await section('charlm', short ? 90 : 90, async () => {
     torch = { python, cuda, ...run };
   }
   return { iterations: kiln.iterations, changes, kiln: { tokensPerSecond: kiln.tokens.value, valLoss: kiln.valLoss, note: kiln.tokens.note }, torch };
+});
+
+await section('f16', short ? 90 : 60, async () => {
+  // precision 'f16-mixed': the MNIST step (its linear layers' products on f16 operands) beside the
+  // f32 step of the train section, and the largest product with both operands f16, tuned.
+  const step = await trainingStep(batchSizes[0]!, false, 'f16-mixed');
+  const c = MATMULS.find((m) => m.id === 'matmul-4096') ?? MATMULS[0]!;
+  const a = filled(c.m * c.k, 11);
+  const b = filled(c.k * c.n, 12);
+  const { g, product } = matmulProgram(c, a, b, 'f16');
+  const run = await withTuning(freshTuning(), async () => {
+    const program = await Program.compile(device, g, { outputs: [product], label: `gpu-check-${c.id}-f16` });
+    const timed = await timeProgram(device, program, product, matmulFlops(c), reps);
+    const kernel = program.kernels.find((k) => k.label.startsWith('matmul'));
+    return { variant: kernel?.variant, ms: timed.ms, gflops: timed.gflops, output: timed.output, tuneSeconds: program.stats.tuneMs / 1000 };
+  });
+  // Against float64 sums of the f16-rounded operands: what the kernel computes, to f32 accumulation.
+  const error = sampledError(c, a.map(roundToF16), b.map(roundToF16), run.output);
+  const f32 = (report.sections['matmul'] as { rows?: { id: string; tuned?: { gflops: number } }[] } | undefined)?.rows?.find((r) => r.id === c.id)?.tuned
+    ?.gflops;
+  console.log(
+    `   ${c.label} f16 operands: tuned ${run.variant} ${run.gflops.toFixed(0)} GFLOP/s${f32 !== undefined ? ` (f32 tuned ${f32.toFixed(0)})` : ''}; sampled error ${error.toExponential(1)}`,
+  );
+  const matmul = { id: c.id, label: c.label, variant: run.variant, ms: run.ms, gflops: run.gflops, tuneSeconds: run.tuneSeconds };
+  return { step, matmul: { ...matmul, sampledError: error, ok: error < 1e-4, f32TunedGflops: f32 ?? null } };
 });
 
 report.seconds = Number(elapsedS().toFixed(1));

@@ -8,6 +8,7 @@ import { setupLinreg } from '../src/train/recipes/linreg';
 import { imageDataset, setupSoftmax } from '../src/train/recipes/softmax';
 import { readIdxFolder } from '../src/cli/files';
 import { mnistDataset, MNIST_NETS, mnistTrainFlops, setupMnist } from '../src/train/recipes/mnist';
+import type { Precision } from '../src/train/precision';
 import type { KilnMeasured } from './rows';
 import { timed } from './timing';
 
@@ -51,11 +52,16 @@ export async function shippedMnist(): Promise<Awaited<ReturnType<typeof readIdxF
 }
 
 /** The seed's CNN at batch 64 on the shipped MNIST: `steps` steps per timed epoch, after a warm-up epoch. */
-export async function kilnMnistTraining(device: Device, reps: number, steps: number): Promise<KilnMeasured & { msPerStep: number }> {
+export async function kilnMnistTraining(
+  device: Device,
+  reps: number,
+  steps: number,
+  precision: Precision = 'f32',
+): Promise<KilnMeasured & { msPerStep: number }> {
   const files = await shippedMnist();
   const train = (await mnistDataset('mnist-train', files.trainImages, files.trainLabels)).take(64 * steps);
   manualSeed(0);
-  const { trainer } = setupMnist(device);
+  const { trainer } = setupMnist(device, { precision });
   const compileStart = performance.now();
   const program = await trainer.program('train', train, 64);
   const compileSeconds = (performance.now() - compileStart) / 1000;

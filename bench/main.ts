@@ -9,6 +9,7 @@
 //   infer    the same net's test loop at batch 1000: images/s
 //   linreg   linear regression (b) of the core issue: steps/s
 //   softmax  softmax regression on Fashion-MNIST, batch 256 (Kiln only)
+//   f16      the MNIST CNN training step under precision 'f16-mixed' (Kiln only), beside the train row's f32
 //   eager    the linreg (b) loop and the MNIST CNN step written with lazy tensors (PyTorch style), beside
 //            the compiled trainer's figures (the linreg and train rows) and TensorFlow.js's eager ops
 //   charlm   nanoGPT's shakespeare_char recipe (4x128 GPT, block 64, batch 12): training tokens/s and the
@@ -204,6 +205,13 @@ if (selected('charlm')) {
   const text = await readFile(join(process.cwd(), 'data', 'tinyshakespeare', 'input.txt'), 'utf8');
   const run = await kilnCharlm(device, text, charlmIters);
   done(makeRow('charlm-train', "charlm: nanoGPT's shakespeare_char recipe, training", 'tokens/s', run.tokens, '-'));
+}
+
+if (selected('f16')) {
+  const kiln = await kilnMnistTraining(device, cnnReps, software ? 4 : 50, 'f16-mixed');
+  const f32 = rows.find((r) => r.id === 'mnist-train')?.kiln?.value;
+  const note = f32 === undefined ? kiln.note : `${kiln.note}; ${((100 * kiln.value) / f32).toFixed(0)}% of the f32 row's ${fmtValue(f32)}`;
+  done(makeRow('mnist-train-f16', 'MNIST CNN training, batch 64, f16-mixed', 'images/s', { ...kiln, note }, '-', '-'));
 }
 
 if (selected('softmax')) done(makeRow('softmax', 'softmax regression training, batch 256', 'images/s', await kilnSoftmax(device, reps), '-', '-'));

@@ -1,6 +1,6 @@
 // Command-line options of `npm run bench` / `node dist/bench.js` (documented at the top of bench/main.ts).
 
-export const WORKLOADS = ['matmul', 'conv', 'train', 'infer', 'linreg', 'softmax', 'eager', 'ceiling', 'charlm'] as const;
+export const WORKLOADS = ['matmul', 'conv', 'train', 'infer', 'linreg', 'softmax', 'eager', 'ceiling', 'charlm', 'f16'] as const;
 export type Workload = (typeof WORKLOADS)[number];
 
 export interface BenchOptions {

@@ -43,6 +43,7 @@ export {
   type EpochResult,
   type LossFn,
 } from './train/trainer';
+export { PRECISIONS, type Precision } from './train/precision';
 export {
   LanguageModelTrainer,
   type LmTrainerConfig,
@@ -84,6 +85,7 @@ export type { Conv2dOptions, Conv2dAttrs } from './ops/conv2d-geometry';
 export type { DropoutOptions, DropoutAttrs, DropoutMask } from './ops/dropout';
 export type { Size2, Pair } from './ops/pool2d-window';
 export type { MatmulOptions } from './ops/matmul';
+export type { CastTarget } from './ops/cast';
 export type { Axes } from './ops/reduce';
 export type { AnyOpDef, OpDef, CpuTensor, TensorMeta, KernelCall, KernelVariant, VariantNeeds, BindingRef, GradContext, ScalarEffect } from './ops/op';
 export type { TimedTrial, TrialTimer, TuningOptions, TuningStore } from './device/tuning-store';

@@ -9,16 +9,10 @@ import { checkForm, formName, formNeeds, KSPLIT_FORMS, TILED_FORMS, type GemmFor
 import { matmulOperands } from '../src/ops/gemm/operands';
 import { conv2dWeightGrad } from '../src/ops/conv2d-weight-grad';
 import { conv2dInputGrad } from '../src/ops/conv2d-input-grad';
+import { LAYOUTS, layoutName } from './helpers/gemm-layouts';
 import { expectClose, randomArray } from './helpers/numeric';
 
 const FORMS: readonly GemmForm[] = [...TILED_FORMS, ...KSPLIT_FORMS];
-const LAYOUTS = [
-  { transposeA: false, transposeB: false },
-  { transposeA: true, transposeB: false },
-  { transposeA: false, transposeB: true },
-  { transposeA: true, transposeB: true },
-] as const;
-const layoutName = (l: (typeof LAYOUTS)[number]) => `${l.transposeA ? 'aT' : 'a'}x${l.transposeB ? 'bT' : 'b'}`;
 
 /** [m, k, n]: no multiple of any tile, size-1 dimensions, K not a multiple of 4 or of BK, a K split's long K. */
 const SHAPES: readonly [number, number, number][] = [

@@ -25,6 +25,11 @@ interface Check {
       kiln: { tokensPerSecond: number; valLoss: number };
       torch: { missing?: string; rows?: Record<string, { value: number }> };
     };
+    f16: {
+      error?: string;
+      step: { batch: number; imagesPerSecond: number; forms: { label: string; variant?: string }[] };
+      matmul: { variant?: string; gflops: number; ok: boolean; sampledError: number };
+    };
   };
 }
 
@@ -94,5 +99,15 @@ describe('GPU check (scripts/gpu-check)', () => {
     expect(s.charlm.kiln.tokensPerSecond).to.be.greaterThan(0);
     expect(s.charlm.kiln.valLoss).to.be.within(0, Math.log(65) + 0.1);
     expect(s.charlm.torch.missing !== undefined || (s.charlm.torch.rows?.['charlm']?.value ?? 0) > 0, JSON.stringify(s.charlm.torch)).to.equal(true);
+    // f16-mixed: the step trained with f16 products, and a product on f16 operands matched its reference.
+    expect(s.f16.error, s.f16.error).to.equal(undefined);
+    expect(s.f16.step.batch).to.equal(4);
+    expect(s.f16.step.imagesPerSecond).to.be.greaterThan(0);
+    expect(
+      s.f16.step.forms.some((f) => f.label.startsWith('matmul+f16')),
+      JSON.stringify(s.f16.step.forms),
+    ).to.equal(true);
+    expect(s.f16.matmul.ok, `sampled error ${s.f16.matmul.sampledError}`).to.equal(true);
+    expect(s.f16.matmul.gflops).to.be.greaterThan(0);
   });
 });

@@ -11,6 +11,7 @@ import { evalMnistCommand } from './commands/eval-mnist';
 import { profileMnistCommand } from './commands/profile-mnist';
 import { dataOptions } from './commands/mnist-data';
 import { dataMnistCommand, MNIST_MIRROR } from './commands/data-mnist';
+import { PRECISIONS } from '../train/precision';
 import { COUNT, optionHelp, parseOptions, UsageError, type OptionSpec, type ParsedOptions } from './args';
 import { AdapterFallback, type AdapterPick } from './adapter-pick';
 import { ADAPTER_CHOICES, openDevice, parseAdapterChoice } from '../device/node';
@@ -48,6 +49,12 @@ const mnistTraining = {
   lr: { type: 'number', above: 0, default: 0.025, help: 'learning rate' },
   momentum: { type: 'number', min: 0, below: 1, default: 0.9, help: 'SGD momentum' },
   limit: { ...COUNT, help: 'train on the first N training images only' },
+  precision: {
+    type: 'string',
+    default: 'f32',
+    choices: [...PRECISIONS],
+    help: "f32, or f16-mixed: the linear layers' products read f16 operands and accumulate in f32 (weights, gradients and the rest stay f32)",
+  },
 } satisfies Record<string, OptionSpec>;
 
 const commands: Record<string, Command> = {
@@ -125,6 +132,7 @@ const commands: Record<string, Command> = {
       resume: { type: 'string', help: 'continue the run whose checkpoints are in DIR (its settings unless given)' },
       data: { type: 'string', help: 'a UTF-8 text file (default: the shipped tiny Shakespeare)' },
       deterministic: { type: 'boolean', default: false, help: 'default kernel forms, untuned: the same seed gives the same losses' },
+      precision: mnistTraining.precision,
     },
     pick: () => ({ prefer: 'llvmpipe', why: 'it runs this model’s larger kernels faster than SwiftShader' }),
     run: trainCharlmCommand,

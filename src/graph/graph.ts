@@ -10,6 +10,27 @@ export class Graph {
   private readonly list: Tensor[] = [];
   private readonly byVariable = new Map<Variable, Tensor>();
   private readonly inputNames = new Set<string>();
+  private autocasting: 'f16' | null = null;
+
+  /** The dtype products cast their f32 operands to while building under autocast(), else null. */
+  get autocastDtype(): 'f16' | null {
+    return this.autocasting;
+  }
+
+  /**
+   * Builds `build()` with matmul reading f16 casts of its f32 operands (torch.autocast for float16):
+   * how `precision: 'f16-mixed'` builds a model's forward. Products still accumulate and write f32,
+   * and every other op runs as it would without; the previous mode returns after, even on a throw.
+   */
+  autocast<T>(dtype: 'f16' | null, build: () => T): T {
+    const previous = this.autocasting;
+    this.autocasting = dtype;
+    try {
+      return build();
+    } finally {
+      this.autocasting = previous;
+    }
+  }
 
   /** All nodes in the order they were added (a valid topological order). */
   get nodes(): readonly Tensor[] {
@@ -25,6 +46,7 @@ export class Graph {
   /** A tensor fed from the host at each run of the compiled program. */
   input<D extends DType = 'f32'>(name: string, shape: Shape, dtype: D = 'f32' as D): Tensor<D> {
     checkShape(`input ${name}`, shape);
+    if (dtype === 'f16') throw new ShapeError(`input ${name}: f16 inputs are not supported; feed f32 and cast inside the graph`);
     if (this.inputNames.has(name)) throw new ShapeError(`input '${name}' is already defined in this graph`);
     this.inputNames.add(name);
     return this.push({ kind: 'input', name, shape, dtype }) as Tensor<D>;
@@ -59,6 +81,7 @@ export class Graph {
     for (const x of inputs) {
       if (x.graph !== this) throw new ShapeError(`${op.name}: input ${x} belongs to another graph`);
       if (x.isEffect) throw new ShapeError(`${op.name}: input ${x} is an in-place update and has no value`);
+      if (x.dtype === 'f16' && !op.f16Inputs) throw new ShapeError(`${op.name}: input ${x} is f16, which only casts and matmul read; cast it to f32 first`);
     }
     const meta = op.infer(inputs, attrs);
     checkShapeFor(op.name, meta.shape);

@@ -1,6 +1,10 @@
 // Shape arithmetic shared by op definitions: sizes, strides, broadcasting, axis normalisation.
 export type Shape = readonly number[];
-export type DType = 'f32' | 'i32' | 'u8';
+/**
+ * Element types of graph tensors. f16 exists only inside a graph, made by `cast` (the operands of
+ * products under `precision: 'f16-mixed'`): it has no host data, no Variable and no graph input.
+ */
+export type DType = 'f32' | 'i32' | 'u8' | 'f16';
 
 /** Raised when a node is added with inputs it cannot take; the message names the op. */
 export class ShapeError extends Error {
@@ -25,9 +29,14 @@ export function stridesOf(shape: Shape): number[] {
   return strides;
 }
 
-/** Bytes of one element as stored on the GPU (u8 data is packed four to a 32-bit word). */
+/**
+ * Bytes of `count` elements as stored on the GPU, whole 32-bit words: u8 data packed four to a word,
+ * f16 two to a word (element 2i in the low half, as WGSL's pack2x16float and array<f16> lay them out).
+ */
 export function bytesOf(dtype: DType, count: number): number {
-  return dtype === 'u8' ? Math.ceil(count / 4) * 4 : count * 4;
+  if (dtype === 'u8') return Math.ceil(count / 4) * 4;
+  if (dtype === 'f16') return Math.ceil(count / 2) * 4;
+  return count * 4;
 }
 
 export function sameShape(a: Shape, b: Shape): boolean {

@@ -2,12 +2,20 @@
 // Their GPU buffers belong to the variable, not to a compiled program, so a training program, an
 // evaluation program and a program for a last partial batch all read and write the same storage.
 import type { Device } from '../device/device';
+import { decodeF16 } from './half';
 import { bytesOf, checkShape, fmt, sizeOf, type DType, type Shape } from './shape';
+
+/** Why an f16 Variable, input or constant is refused: f16 is made inside a graph, from f32 master values. */
+const F16_HAS_NO_HOST_DATA =
+  "f16 tensors have no host data in Kiln: keep the values in f32 (a Variable or an input) and cast them inside the graph (precision: 'f16-mixed' does this for the products)";
 
 export type HostArray = Float32Array | Int32Array | Uint8Array;
 
-/** The typed array that holds values of a dtype: Float32Array for f32, Int32Array for i32, Uint8Array for u8. */
-export type HostArrayOf<D extends DType> = D extends 'f32' ? Float32Array : D extends 'i32' ? Int32Array : Uint8Array;
+/**
+ * The typed array that holds values of a dtype: Float32Array for f32, Int32Array for i32, Uint8Array
+ * for u8. An f16 tensor read back from the GPU arrives as f32 values (f16 has no typed array in Node 20).
+ */
+export type HostArrayOf<D extends DType> = D extends 'f32' | 'f16' ? Float32Array : D extends 'i32' ? Int32Array : Uint8Array;
 
 /** Where a variable's bytes live on the GPU: its own buffer at offset 0, or a range of a shared one. */
 export interface VariableBinding {
@@ -23,6 +31,7 @@ export interface SharedStorage {
 }
 
 function hostArrayFor<D extends DType>(dtype: D, size: number): HostArrayOf<D> {
+  if (dtype === 'f16') throw new TypeError(F16_HAS_NO_HOST_DATA);
   if (dtype === 'f32') return new Float32Array(size) as HostArrayOf<D>;
   if (dtype === 'i32') return new Int32Array(size) as HostArrayOf<D>;
   return new Uint8Array(size) as HostArrayOf<D>;
@@ -32,6 +41,7 @@ function hostArrayFor<D extends DType>(dtype: D, size: number): HostArrayOf<D> {
 export function fromBytes<D extends DType>(dtype: D, bytes: ArrayBuffer, size: number): HostArrayOf<D> {
   if (dtype === 'f32') return new Float32Array(bytes, 0, size) as HostArrayOf<D>;
   if (dtype === 'i32') return new Int32Array(bytes, 0, size) as HostArrayOf<D>;
+  if (dtype === 'f16') return decodeF16(bytes, size) as HostArrayOf<D>;
   return new Uint8Array(bytes).slice(0, size) as HostArrayOf<D>;
 }
 
@@ -52,6 +62,7 @@ export class Variable<D extends DType = DType> {
 
   constructor(name: string, shape: Shape, dtype: D, options: { trainable?: boolean; data?: HostArrayOf<D>; tooLarge?: string } = {}) {
     checkShape(`variable ${name}`, shape);
+    if (dtype === 'f16') throw new TypeError(`variable ${name}: ${F16_HAS_NO_HOST_DATA}`);
     this.name = name;
     this.shape = [...shape];
     this.dtype = dtype;
@@ -157,6 +168,7 @@ export class Variable<D extends DType = DType> {
 }
 
 export function checkHostData(name: string, shape: Shape, dtype: DType, data: HostArray): void {
+  if (dtype === 'f16') throw new TypeError(`${name}: ${F16_HAS_NO_HOST_DATA}`);
   const expected = dtype === 'f32' ? Float32Array : dtype === 'i32' ? Int32Array : Uint8Array;
   if (!(data instanceof expected)) {
     throw new TypeError(`${name}: expected a ${expected.name} for dtype ${dtype}, got ${data.constructor.name}`);

@@ -1,12 +1,20 @@
-// Matrix product of two 2-D f32 tensors, either operand read transposed in place (PyTorch's
-// a.T @ b without the copy): shape inference, the register-blocked kernel of shaders/matmul.wgsl,
-// the gradient rule written with matmul itself, and the float64 reference. The fusion pass may give
-// it an epilogue: a bias [N] (or [1,N]) added to every row as a third input, then `relu`.
+// Matrix product of two 2-D tensors, either operand read transposed in place (PyTorch's a.T @ b
+// without the copy): shape inference, the register-blocked kernel of shaders/matmul.wgsl, the
+// gradient rule written with matmul itself, and the float64 reference. The fusion pass may give it an
+// epilogue: a bias [N] (or [1,N]) added to every row as a third input, then `relu`.
+//
+// Operands are f32, or f16 (either or both) under mixed precision: the products of a graph built
+// with `graph.autocast('f16', ...)` read f16 casts of their f32 operands (weights stay f32 masters;
+// the activations saved for the backward pass are f16), accumulate in f32 and write f32. Their
+// gradients are f32 products of an f32 gradient and the saved f16 operand, so no gradient is ever
+// rounded to f16. f16 operands run the generated GEMM forms (src/ops/gemm/), which read any element type.
 import source from '../../shaders/matmul.wgsl';
 import { fmt, ShapeError, type Shape } from '../graph/shape';
 import type { Tensor } from '../graph/tensor';
 import { gemmCode, gemmVariants } from './gemm-dispatch';
-import { matmulHardwareVariants } from './gemm/variants';
+import type { OperandElement } from './gemm/operands';
+import { matmulF16Variants, matmulHardwareVariants } from './gemm/variants';
+import { cast } from './cast';
 import { defineOp, tunableCall, type KernelCall, type TensorMeta } from './op';
 import { opMethod, type OpMethod } from './op-method';
 
@@ -40,12 +48,13 @@ const transposition = ({ transposeA, transposeB }: MatmulAttrs): string => {
 
 export const matmulOp = defineOp<MatmulAttrs>({
   name: 'matmul',
+  f16Inputs: true,
   infer(inputs, attrs) {
     const [a, b, bias] = inputs;
     if (!a || !b || inputs.length > 3) throw new ShapeError(`matmul: expected 2 operands and an optional bias, got ${inputs.length} inputs`);
     for (const x of [a, b]) {
       if (x.shape.length !== 2) throw new ShapeError(`matmul: expected 2-D operands, got ${fmt(x.shape)}`);
-      if (x.dtype !== 'f32') throw new ShapeError(`matmul: operands must be f32, got ${x.dtype}${fmt(x.shape)}`);
+      if (x.dtype !== 'f32' && x.dtype !== 'f16') throw new ShapeError(`matmul: operands must be f32 or f16, got ${x.dtype}${fmt(x.shape)}`);
     }
     const [m, k] = asRead(a.shape, attrs.transposeA);
     const [kb, n] = asRead(b.shape, attrs.transposeB);
@@ -60,16 +69,27 @@ export const matmulOp = defineOp<MatmulAttrs>({
     const [m, n] = [node.shape[0]!, node.shape[1]!];
     const k = asRead(node.inputs[0]!.shape, attrs.transposeA)[1];
     const hasBias = node.inputs.length === 3;
+    const elements = { a: operandElement(node.inputs[0]!), b: operandElement(node.inputs[1]!) };
+    const f16 = elements.a === 'f16' || elements.b === 'f16';
     // Quads read A's rows four k at a time: A untransposed, each row starting at a multiple of K.
-    const variants = [
-      ...gemmVariants(code, Math.ceil(m / TILE_ROWS) * Math.ceil(n / TILE_COLS), { quads: !attrs.transposeA && k % 4 === 0 }),
-      // Workgroup-memory tiles and K splits, for hardware GPUs (src/ops/gemm/forms.ts).
-      ...matmulHardwareVariants(attrs, m, n),
-    ];
+    const variants = f16
+      ? matmulF16Variants(attrs, m, n, elements)
+      : [
+          ...gemmVariants(code, Math.ceil(m / TILE_ROWS) * Math.ceil(n / TILE_COLS), { quads: !attrs.transposeA && k % 4 === 0 }),
+          // Workgroup-memory tiles and K splits, for hardware GPUs (src/ops/gemm/forms.ts).
+          ...matmulHardwareVariants(attrs, m, n),
+        ];
     return [
       tunableCall(
         {
-          label: ['matmul', hasBias ? 'bias' : '', attrs.relu ? 'relu' : ''].filter(Boolean).join('+'),
+          label: [
+            'matmul',
+            f16 ? `f16${elements.a === 'f16' ? 'a' : ''}${elements.b === 'f16' ? 'b' : ''}` : '',
+            hasBias ? 'bias' : '',
+            attrs.relu ? 'relu' : '',
+          ]
+            .filter(Boolean)
+            .join('+'),
           constants: {
             M: m,
             N: n,
@@ -129,9 +149,15 @@ export function isRowBias(t: TensorMeta, n: number): boolean {
   return t.dtype === 'f32' && columns === n;
 }
 
-/** op(a) · op(b) for 2-D f32 tensors, op transposing where asked (torch: a.T @ b and so on). */
+const operandElement = (x: TensorMeta): OperandElement => (x.dtype === 'f16' ? 'f16' : 'f32');
+
+/**
+ * op(a) · op(b) for 2-D tensors, op transposing where asked (torch: a.T @ b and so on), as f32. In a
+ * graph under `autocast('f16')`, f32 operands are cast to f16 first (torch.autocast's matmul).
+ */
 export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor<'f32'> {
-  return a.graph.applyF32(matmulOp, [a, b], { transposeA: options.transposeA ?? false, transposeB: options.transposeB ?? false });
+  const [x, y] = a.graph.autocastDtype === 'f16' ? [cast(a, 'f16'), cast(b, 'f16')] : [a, b];
+  return a.graph.applyF32(matmulOp, [x, y], { transposeA: options.transposeA ?? false, transposeB: options.transposeB ?? false });
 }
 
 export const matmulMethod: OpMethod<typeof matmul> = opMethod(matmul, {
@@ -140,6 +166,14 @@ export const matmulMethod: OpMethod<typeof matmul> = opMethod(matmul, {
     { label: 'a transposed', operands: [{ shape: [7, 5] }, { shape: [7, 3] }], args: (a, b) => [a, b, { transposeA: true }] },
     { label: 'b transposed', operands: [{ shape: [5, 8] }, { shape: [3, 8] }], args: (a, b) => [a, b, { transposeB: true }] },
     { label: 'both transposed', operands: [{ shape: [8, 5] }, { shape: [3, 8] }], args: (a, b) => [a, b, { transposeA: true, transposeB: true }] },
+    // The reference rounds the operands as the casts do; the product itself is then exact to f32 sums.
+    {
+      label: 'f16 operands (odd K), b transposed',
+      operands: [{ shape: [9, 13] }, { shape: [6, 13] }],
+      args: (a, b) => [cast(a, 'f16'), cast(b, 'f16'), { transposeB: true }],
+      gradient: false,
+      tolerance: 1e-4,
+    },
   ],
   eager: { method: 'matmul' },
 });

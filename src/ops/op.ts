@@ -101,6 +101,11 @@ export interface OpDef<A = Record<string, never>> {
   readonly madeBy?: string;
   /** The op writes into input 0 in place (optimizer updates, accumulators); it has no output. */
   readonly effect?: boolean;
+  /**
+   * The op reads f16 inputs (two to a 32-bit word, see src/graph/shape.ts): casts and products. Any
+   * other op is refused an f16 input when its node is added, rather than reading the halves as words.
+   */
+  readonly f16Inputs?: boolean;
   /** Floating-point operations of one evaluation, for profiles; absent: one per output element. */
   flops?(node: Tensor, attrs: A): number;
   /**

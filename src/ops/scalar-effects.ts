@@ -24,7 +24,7 @@ function scalarEffectOf(op: AnyOpDef): ScalarEffect<unknown> {
   return op.scalarEffect;
 }
 
-const ELEMENT: Record<DType, string | null> = { f32: 'f32', i32: 'i32', u8: null };
+const ELEMENT: Record<DType, string | null> = { f32: 'f32', i32: 'i32', u8: null, f16: null };
 
 /** The kernel applying `effects` in order, binding one storage array per tensor of `dtypes`. */
 export function scalarEffectsCall(label: string, effects: readonly MergedEffect[], dtypes: readonly DType[]): KernelCall {

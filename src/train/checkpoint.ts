@@ -28,9 +28,11 @@ export interface DecodedSafetensors {
   metadata: Record<string, string>;
 }
 
-const FILE_DTYPE: Record<DType, string> = { f32: 'F32', i32: 'I32', u8: 'U8' };
+// f16 is named for completeness of the map only: no Variable is f16, so no checkpoint holds one, and
+// an F16 tensor in a file is refused by name (Kiln keeps master weights in f32).
+const FILE_DTYPE: Record<DType, string> = { f32: 'F32', i32: 'I32', u8: 'U8', f16: 'F16' };
 const KILN_DTYPE: Record<string, DType> = { F32: 'f32', I32: 'i32', U8: 'u8' };
-const ELEMENT_BYTES: Record<DType, number> = { f32: 4, i32: 4, u8: 1 };
+const ELEMENT_BYTES: Record<DType, number> = { f32: 4, i32: 4, u8: 1, f16: 2 };
 const METADATA_KEY = '__metadata__';
 // The reference implementation refuses headers above 100 MB; a larger N means a corrupt or foreign file.
 const MAX_HEADER_BYTES = 100_000_000;

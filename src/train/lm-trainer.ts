@@ -24,6 +24,7 @@ import { dropoutCounters } from './nn/dropout';
 import type { Module } from './nn/module';
 import type { Optimizer } from './optim/optimizer';
 import { checkTrainingState, type RunSettings, type TrainingState } from './training-state';
+import { autocastFor, checkPrecision, type Precision } from './precision';
 
 export interface LmTrainerConfig {
   /** i32 [B, T] token ids to [B, T, vocab] logits (nn.gpt). */
@@ -39,6 +40,8 @@ export interface LmTrainerConfig {
   seed?: number;
   /** Run the default kernels, untuned (a run that gives the same losses on every machine of a kind). */
   deterministic?: boolean;
+  /** 'f16-mixed': f16 operands for the model's products, f32 everything else (TrainerConfig.precision). */
+  precision?: Precision;
 }
 
 export interface TokenSplits {
@@ -119,6 +122,7 @@ export class LanguageModelTrainer {
     private readonly config: LmTrainerConfig,
     splits: TokenSplits,
   ) {
+    checkPrecision(config.precision);
     for (const split of ['train', 'val'] as const) {
       if (splits[split].length <= config.blockSize + 1) {
         throw new ShapeError(`language model: the ${split} split has ${splits[split].length} tokens, too few for windows of ${config.blockSize}`);
@@ -214,7 +218,8 @@ export class LanguageModelTrainer {
     const data = g.variable(this.tokens[split]);
     const x = textWindows(data, counter, batchSize, blockSize, 0, key);
     const y = textWindows(data, counter, batchSize, blockSize, 1, key);
-    return crossEntropy(model.forward(x, { training }), y);
+    const logits = g.autocast(autocastFor(this.config.precision), () => model.forward(x, { training }));
+    return crossEntropy(logits, y);
   }
 
   /** The training step: windows, forward, backward, clipping, schedule, updates, running loss. */

@@ -29,6 +29,7 @@ import {
   type TrainingMeta,
   type TrainingState,
 } from './training-state';
+import { autocastFor, checkPrecision, type Precision } from './precision';
 import { predictorFor, type PredictInput, type PredictOptions, type Prediction, type Predictor } from './predict';
 
 export type LossFn = (output: Tensor, target: Tensor) => Tensor;
@@ -49,6 +50,8 @@ export interface TrainerConfig {
    * orders, so the last bits of the losses depend on what the cache held.
    */
   deterministic?: boolean;
+  /** 'f16-mixed': f16 operands for the forward's products, f32 everything else (default 'f32'). */
+  precision?: Precision;
 }
 
 export interface Progress {
@@ -136,6 +139,7 @@ export class Trainer {
 
   constructor(device: Device, config: TrainerConfig) {
     if (!Number.isInteger(config.batchSize) || config.batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${config.batchSize}`);
+    checkPrecision(config.precision);
     this.device = device;
     this.config = config;
     this.shuffle = new RandomStream(config.seed ?? 0, STREAM.shuffle);
@@ -173,7 +177,7 @@ export class Trainer {
     const cursor = g.variable(data.cursor);
     const x = batchGather(g.variable(data.x), order, cursor, batch, data.scale, data.shift);
     const y = batchGather(g.variable(data.y), order, cursor, batch);
-    const output = this.config.model.forward(x, { training: mode === 'train' });
+    const output = g.autocast(autocastFor(this.config.precision), () => this.config.model.forward(x, { training: mode === 'train' }));
     const loss = this.config.loss(output, y);
     if (loss.size !== 1) throw new ShapeError(`the loss must be a scalar (mean over the batch), got shape [${loss.shape.join(',')}]`);
     const sums = g.variable(this.sums);

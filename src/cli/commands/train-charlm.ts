@@ -40,6 +40,7 @@ const RUN_FLAGS = [
   'seed',
   'eval-every',
   'eval-iters',
+  'precision',
 ] as const;
 
 export async function trainCharlmCommand(device: Device, given: ParsedOptions, explicit: ReadonlySet<string> = new Set()): Promise<void> {
@@ -71,11 +72,12 @@ export async function trainCharlmCommand(device: Device, given: ParsedOptions, e
     dropout: num('dropout'),
     seed,
     deterministic: options['deterministic'] === true,
+    precision: options['precision'] === 'f16-mixed' ? 'f16-mixed' : 'f32',
   });
   const params = model.parameters().reduce((n, p) => n + p.size, 0);
   console.log(
     `charlm: ${ids.length} characters (${vocab.size} distinct) of ${path}, ${split} for training; GPT ${num('layers')} layers, ${num('heads')} heads, ${num('embd')} wide, block ${blockSize} ` +
-      `(${(params / 1e6).toFixed(2)}M parameters) on ${device.adapter.backend}; AdamW lr ${lr} (warmup ${num('warmup')}, cosine to ${num('min-lr')}), batch ${batchSize}, ${iters} iterations, seed ${seed}`,
+      `(${(params / 1e6).toFixed(2)}M parameters) on ${device.adapter.backend}; AdamW lr ${lr} (warmup ${num('warmup')}, cosine to ${num('min-lr')}), batch ${batchSize}, ${iters} iterations, seed ${seed}${options['precision'] === 'f16-mixed' ? ', precision f16-mixed' : ''}`,
   );
   if (resumed) {
     const at = trainer.loadState(resumed.state, settings, resumed.folder);

@@ -13,7 +13,7 @@ import { STOPPED_EXIT_CODE, watchStopSignals } from '../stop-signal';
 import { loadMnist, netWidths, testLine } from './mnist-data';
 
 /** The flags a resumed run must share with the run it continues (--epochs may differ: it extends or ends the run). */
-const RUN_FLAGS = ['net', 'lr', 'momentum', 'batch-size', 'dataset', 'data', 'limit', 'test-limit', 'seed'] as const;
+const RUN_FLAGS = ['net', 'lr', 'momentum', 'batch-size', 'dataset', 'data', 'limit', 'test-limit', 'seed', 'precision'] as const;
 
 export async function trainMnistCommand(device: Device, given: ParsedOptions, explicit: ReadonlySet<string> = new Set()): Promise<void> {
   let options = given;
@@ -41,10 +41,11 @@ export async function trainMnistCommand(device: Device, given: ParsedOptions, ex
     seed,
     net: widths,
     deterministic: options['deterministic'] === true,
+    precision: options['precision'] === 'f16-mixed' ? 'f16-mixed' : 'f32',
   });
   console.log(
     `${label} CNN (conv ${widths.conv1}, conv ${widths.conv2}, fc ${widths.hidden}) on ${device.adapter.backend + (device.adapter.description ? ` (${device.adapter.description})` : '')}: ${train.count} training and ${test.count} test images, ` +
-      `SGD lr ${options['lr']} momentum ${options['momentum']}, batch ${batchSize}, seed ${seed}`,
+      `SGD lr ${options['lr']} momentum ${options['momentum']}, batch ${batchSize}, seed ${seed}${options['precision'] === 'f16-mixed' ? ', precision f16-mixed' : ''}`,
   );
   const settings = runSettings(options, RUN_FLAGS);
   if (resumed) {

@@ -11,6 +11,34 @@ export interface GemmLayout {
   transposeB: boolean;
 }
 
+/** How an operand's elements are stored: f32 words, or f16 two to a word (src/graph/shape.ts). */
+export type OperandElement = 'f32' | 'f16';
+
+/** matmul's operand element types; f32 both where not given. */
+export interface GemmElements {
+  a: OperandElement;
+  b: OperandElement;
+}
+
+const F32_OPERANDS: GemmElements = { a: 'f32', b: 'f32' };
+
+/**
+ * The binding of operand `name` and how element `i` of it is read as f32: a plain load, or for f16
+ * the word holding the element unpacked (two lanes reading neighbouring elements read one word).
+ */
+function operandBinding(name: string, binding: number, element: OperandElement): { declaration: string; at: (i: string) => string } {
+  if (element === 'f32') return { declaration: `@group(0) @binding(${binding}) var<storage, read> ${name}: array<f32>;`, at: (i) => `${name}[${i}]` };
+  return {
+    declaration: `@group(0) @binding(${binding}) var<storage, read> ${name}: array<u32>;
+// Element i of the f16 operand ${name}: the low half of word i / 2 for even i, the high half for odd.
+fn ${name}At(i: u32) -> f32 {
+  let pair = unpack2x16float(${name}[i / 2u]);
+  return select(pair.x, pair.y, i % 2u == 1u);
+}`,
+    at: (i) => `${name}At(${i})`,
+  };
+}
+
 /** The bias and relu epilogue both matmul and conv2d take: bias[e] where HAS_BIAS (e a column or an output channel), then max(., 0) where RELU. */
 const EPILOGUE = `override HAS_BIAS: bool = false;
 override RELU: bool = false;
@@ -24,9 +52,11 @@ fn finish(v: f32, e: u32) -> f32 {
 `;
 
 /** shaders/matmul.wgsl's bindings and constants; the layout is fixed in the code (TRANS_A and TRANS_B are set, unused). */
-export function matmulOperands(layout: GemmLayout): GemmOperands {
+export function matmulOperands(layout: GemmLayout, elements: GemmElements = F32_OPERANDS): GemmOperands {
+  const a = operandBinding('a', 0, elements.a);
+  const b = operandBinding('b', 1, elements.b);
   return {
-    what: `matmul, A stored ${layout.transposeA ? '[K,M]' : '[M,K]'}, B stored ${layout.transposeB ? '[N,K]' : '[K,N]'}`,
+    what: `matmul, A stored ${layout.transposeA ? '[K,M]' : '[M,K]'} ${elements.a}, B stored ${layout.transposeB ? '[N,K]' : '[K,N]'} ${elements.b}`,
     declarations: `override M: u32;
 override N: u32;
 override K: u32;
@@ -34,8 +64,8 @@ override TRANS_A: bool = false;
 override TRANS_B: bool = false;
 override WG: u32 = 64u;
 
-@group(0) @binding(0) var<storage, read> a: array<f32>;
-@group(0) @binding(1) var<storage, read> b: array<f32>;
+${a.declaration}
+${b.declaration}
 @group(0) @binding(2) var<storage, read_write> c: array<f32>;
 // [N]; without a bias, b is bound here again and never read.
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
@@ -43,8 +73,8 @@ ${EPILOGUE}`,
     M: 'M',
     N: 'N',
     K: 'K',
-    a: (m, k) => `a[${layout.transposeA ? `(${k}) * M + (${m})` : `(${m}) * K + (${k})`}]`,
-    b: (k, n) => `b[${layout.transposeB ? `(${n}) * K + (${k})` : `(${k}) * N + (${n})`}]`,
+    a: (m, k) => a.at(layout.transposeA ? `(${k}) * M + (${m})` : `(${m}) * K + (${k})`),
+    b: (k, n) => b.at(layout.transposeB ? `(${n}) * K + (${k})` : `(${k}) * N + (${n})`),
     aContiguous: layout.transposeA ? 'm' : 'k',
     bContiguous: layout.transposeB ? 'k' : 'n',
     store: (m, n, v) => `c[(${m}) * N + (${n})] = finish(${v}, ${n});`,

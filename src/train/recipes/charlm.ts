@@ -8,6 +8,7 @@ import type { Device } from '../../device/device';
 import { manualSeed } from '../../random/philox';
 import { CharVocab } from '../data/char-vocab';
 import { LanguageModelTrainer } from '../lm-trainer';
+import type { Precision } from '../precision';
 import { GPT } from '../nn/gpt';
 import { AdamW } from '../optim/adam';
 
@@ -25,6 +26,8 @@ export interface CharlmSettings {
   seed: number;
   /** Default kernel forms, untuned. */
   deterministic: boolean;
+  /** LmTrainerConfig.precision. */
+  precision: Precision;
 }
 
 export const CHARLM_RECIPE: CharlmSettings = {
@@ -40,6 +43,7 @@ export const CHARLM_RECIPE: CharlmSettings = {
   dropout: 0,
   seed: 0,
   deterministic: false,
+  precision: 'f32',
 };
 
 export interface Charlm {
@@ -70,6 +74,7 @@ export function setupCharlm(device: Device, text: string, changes: Partial<Charl
       gradClip: 1,
       seed: s.seed,
       deterministic: s.deterministic,
+      precision: s.precision,
     },
     { train: ids.subarray(0, split), val: ids.subarray(split) },
   );

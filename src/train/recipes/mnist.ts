@@ -14,6 +14,7 @@ import { Linear } from '../nn/linear';
 import { MaxPool2d } from '../nn/pooling';
 import { Sequential } from '../nn/sequential';
 import { SGD } from '../optim/sgd';
+import type { Precision } from '../precision';
 import { Trainer } from '../trainer';
 
 /** transforms.Normalize((0.1307,), (0.3081,)) after ToTensor's / 255. */
@@ -86,6 +87,8 @@ export interface MnistOptions {
   net?: MnistNetWidths;
   /** Default kernel forms whatever the tuning cache holds (TrainerConfig.deterministic). */
   deterministic?: boolean;
+  /** TrainerConfig.precision. */
+  precision?: Precision;
 }
 
 /** The net, SGD with momentum and nll_loss of the net's log_softmax, as one trainer. */
@@ -98,6 +101,7 @@ export function setupMnist(device: Device, options: MnistOptions = {}): { model:
     batchSize: options.batchSize ?? 64,
     seed: options.seed ?? 0,
     ...(options.deterministic ? { deterministic: true } : {}),
+    ...(options.precision ? { precision: options.precision } : {}),
   });
   return { model, trainer };
 }
