@@ -64,6 +64,8 @@ describe('f16 on the host', () => {
     expect(() => g.relu(half)).to.throw(/relu: input .* is f16/);
     expect(() => cast(half, 'i32')).to.throw(/cast: f16\[4,3\] to i32 is not supported; go through f32/);
     expect(matmul(half, half, { transposeB: true }).dtype).to.equal('f32');
+    // Under autocast an operand of another dtype is not cast: matmul names it.
+    expect(() => g.autocast('f16', () => matmul(g.input('i', [3, 4], 'i32'), x))).to.throw(/matmul: operands must be f32 or f16, got i32\[3,4\]/);
   });
 });
 

@@ -90,6 +90,6 @@ describe('matmul', () => {
     expect(g.matmul(x, x, { transposeA: true }).shape).to.deep.equal([784, 784]);
     expect(() => g.matmul(g.input('t', [3, 4, 5]), w)).to.throw(/matmul: expected 2-D operands, got \[3,4,5\]/);
     expect(() => g.matmul(g.input('v', [784]), w)).to.throw(/expected 2-D operands, got \[784\]/);
-    expect(() => g.matmul(g.input('i', [2, 784], 'i32'), w, { transposeB: true })).to.throw(/matmul: operands must be f32, got i32\[2,784\]/);
+    expect(() => g.matmul(g.input('i', [2, 784], 'i32'), w, { transposeB: true })).to.throw(/matmul: operands must be f32 or f16, got i32\[2,784\]/);
   });
 });

@@ -156,7 +156,9 @@ const operandElement = (x: TensorMeta): OperandElement => (x.dtype === 'f16' ? '
  * graph under `autocast('f16')`, f32 operands are cast to f16 first (torch.autocast's matmul).
  */
 export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor<'f32'> {
-  const [x, y] = a.graph.autocastDtype === 'f16' ? [cast(a, 'f16'), cast(b, 'f16')] : [a, b];
+  // Only f32 operands are cast, so that an operand of another dtype meets matmul's own check.
+  const half = (t: Tensor) => (a.graph.autocastDtype === 'f16' && t.dtype === 'f32' ? cast(t, 'f16') : t);
+  const [x, y] = [half(a), half(b)];
   return a.graph.applyF32(matmulOp, [x, y], { transposeA: options.transposeA ?? false, transposeB: options.transposeB ?? false });
 }
 
