@@ -1,9 +1,6 @@
 // IEEE 754 binary16 on the host, which JavaScript (before Float16Array) lacks: rounding a number to
 // the nearest f16 (the CPU reference of a cast to f16) and decoding f16 words read back from the GPU.
 
-/** Largest finite f16. */
-export const F16_MAX = 65504;
-
 /**
  * `x` rounded to the nearest f16 value, ties to even; past the largest finite f16 (from 65520 on,
  * where rounding carries into the exponent) it becomes an infinity. NaN and infinities stay.

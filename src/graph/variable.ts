@@ -31,7 +31,6 @@ export interface SharedStorage {
 }
 
 function hostArrayFor<D extends DType>(dtype: D, size: number): HostArrayOf<D> {
-  if (dtype === 'f16') throw new TypeError(F16_HAS_NO_HOST_DATA);
   if (dtype === 'f32') return new Float32Array(size) as HostArrayOf<D>;
   if (dtype === 'i32') return new Int32Array(size) as HostArrayOf<D>;
   return new Uint8Array(size) as HostArrayOf<D>;

@@ -12,6 +12,7 @@ import { Generator } from '../../train/generate';
 import { LmTrainingStopped } from '../../train/lm-trainer';
 import { decodeLmTrainingFile } from '../../train/lm-training-state';
 import { setupCharlm } from '../../train/recipes/charlm';
+import { precisionNote, precisionOf } from '../precision-option';
 import type { ParsedOptions } from '../args';
 import { loadTrainingCheckpoint, saveTrainingCheckpoint } from '../checkpoint-dir';
 import { writeFileAtomic } from '../files';
@@ -72,12 +73,12 @@ export async function trainCharlmCommand(device: Device, given: ParsedOptions, e
     dropout: num('dropout'),
     seed,
     deterministic: options['deterministic'] === true,
-    precision: options['precision'] === 'f16-mixed' ? 'f16-mixed' : 'f32',
+    precision: precisionOf(options),
   });
   const params = model.parameters().reduce((n, p) => n + p.size, 0);
   console.log(
     `charlm: ${ids.length} characters (${vocab.size} distinct) of ${path}, ${split} for training; GPT ${num('layers')} layers, ${num('heads')} heads, ${num('embd')} wide, block ${blockSize} ` +
-      `(${(params / 1e6).toFixed(2)}M parameters) on ${device.adapter.backend}; AdamW lr ${lr} (warmup ${num('warmup')}, cosine to ${num('min-lr')}), batch ${batchSize}, ${iters} iterations, seed ${seed}${options['precision'] === 'f16-mixed' ? ', precision f16-mixed' : ''}`,
+      `(${(params / 1e6).toFixed(2)}M parameters) on ${device.adapter.backend}; AdamW lr ${lr} (warmup ${num('warmup')}, cosine to ${num('min-lr')}), batch ${batchSize}, ${iters} iterations, seed ${seed}${precisionNote(precisionOf(options))}`,
   );
   if (resumed) {
     const at = trainer.loadState(resumed.state, settings, resumed.folder);

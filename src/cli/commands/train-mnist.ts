@@ -4,6 +4,7 @@ import { mnistTrainFlops, setupMnist } from '../../train/recipes/mnist';
 import { TrainingStopped } from '../../train/trainer';
 import { decodeTrainingFile } from '../../train/training-state';
 import { AdapterFallback } from '../adapter-pick';
+import { precisionNote, precisionOf } from '../precision-option';
 import type { ParsedOptions } from '../args';
 import { loadTrainingCheckpoint, saveTrainingCheckpoint } from '../checkpoint-dir';
 import { saveCheckpointFile } from '../checkpoint-files';
@@ -41,11 +42,11 @@ export async function trainMnistCommand(device: Device, given: ParsedOptions, ex
     seed,
     net: widths,
     deterministic: options['deterministic'] === true,
-    precision: options['precision'] === 'f16-mixed' ? 'f16-mixed' : 'f32',
+    precision: precisionOf(options),
   });
   console.log(
     `${label} CNN (conv ${widths.conv1}, conv ${widths.conv2}, fc ${widths.hidden}) on ${device.adapter.backend + (device.adapter.description ? ` (${device.adapter.description})` : '')}: ${train.count} training and ${test.count} test images, ` +
-      `SGD lr ${options['lr']} momentum ${options['momentum']}, batch ${batchSize}, seed ${seed}${options['precision'] === 'f16-mixed' ? ', precision f16-mixed' : ''}`,
+      `SGD lr ${options['lr']} momentum ${options['momentum']}, batch ${batchSize}, seed ${seed}${precisionNote(precisionOf(options))}`,
   );
   const settings = runSettings(options, RUN_FLAGS);
   if (resumed) {
